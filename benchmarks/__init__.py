@@ -1,0 +1,1 @@
+"""Benchmarks: throughput and quality, as ratios against baselines run in the same process."""

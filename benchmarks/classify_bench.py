@@ -1,0 +1,91 @@
+"""`xenowatch bench classify`: classify throughput against the bare encoder and a naive pipeline."""
+
+from __future__ import annotations
+
+import platform
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from benchmarks.measure import peak_rss_mb, timed
+from pipeline.classify import Classifier, classify_batch, load_classifier
+from pipeline.config import Settings
+from pipeline.record import Article
+from pipeline.sample_server import sample_items
+
+
+def corpora(quick: bool) -> dict[str, list[Article]]:
+    """Short posts and long articles built from the bundled sample (long = three articles joined)."""
+    items = sample_items()
+    posts = [it["text"] for it in items if it["kind"] == "post"]
+    bodies = [it["text"] for it in items if it["kind"] == "article"]
+    n_short, n_long = (120, 12) if quick else (1000, 60)
+    short = [posts[i % len(posts)] + ("" if i < len(posts) else f" #{i}") for i in range(n_short)]
+    long = ["\n\n".join(bodies[(i + k) % len(bodies)] for k in range(3)) for i in range(n_long)]
+    return {name: [Article(url=f"bench:{name}:{i}", outlet="bench", text=t) for i, t in enumerate(texts)]
+            for name, texts in (("short", short), ("long", long))}
+
+
+def bare_encoder(clf: Classifier, texts: Sequence[str]) -> None:
+    """The encoders' forward passes on whole texts in input order, fixed batches: the floor to beat."""
+    for enc in clf.hate.encoders:
+        batch = getattr(enc, "batch_size", 64)
+        for start in range(0, len(texts), batch):
+            enc.encode(list(texts[start:start + batch]))
+
+
+def naive_pipeline(clf: Classifier, texts: Sequence[str]) -> Callable[[], None]:
+    """One text at a time through a transformers feature-extraction pipeline, then the head."""
+    from transformers import pipeline
+
+    from models.encoder import resolve_model_path
+    from models.features import deobfuscate, lexicon_features
+
+    path = resolve_model_path(clf.hate.meta["encoders"][0])
+    extractor = pipeline("feature-extraction", model=path, framework="pt", device=-1)
+    others = clf.hate.encoders[1:]
+
+    def run() -> None:
+        for text in texts:
+            norm = deobfuscate(text)
+            hidden = np.asarray(extractor(norm, truncation=True, max_length=256))[0]
+            vec = hidden.mean(axis=0)
+            blocks = [vec / max(float(np.linalg.norm(vec)), 1e-9)] + [e.encode([norm])[0] for e in others]
+            features = np.hstack(blocks + [lexicon_features([norm], [text], clf.hate.lexicon)[0]])
+            clf.hate.head.predict_proba(features[None, :])
+    return run
+
+
+def run_benchmark(settings: Settings, quick: bool = False, say: Callable[[str], None] = print) -> dict[str, Any]:
+    """Measure each corpus; the speed-ups are ratios of times measured here, in this process."""
+    clf = load_classifier(settings)
+    out: dict[str, Any] = {"quick": quick, "python": platform.python_version(), "backend": "torch",
+                           "onnx": "not implemented yet (issue 4)", "corpora": {}}
+    for name, articles in corpora(quick).items():
+        texts = [a.text for a in articles]
+        say(f"bench {name}: {len(texts)} texts")
+        classify_batch(articles[:4], clf)  # warm-up
+        t_ours = timed(lambda: classify_batch(articles, clf))
+        t_bare = timed(lambda: bare_encoder(clf, texts))
+        naive_n = min(len(texts), 40 if quick else 200)
+        t_naive = timed(naive_pipeline(clf, texts[:naive_n])) * len(texts) / naive_n
+        out["corpora"][name] = {"texts": len(texts), "texts_per_s": round(len(texts) / t_ours, 1),
+                                "bare_encoder_texts_per_s": round(len(texts) / t_bare, 1),
+                                "naive_texts_per_s": round(len(texts) / t_naive, 1),
+                                "ratio_to_bare_encoder": round(t_bare / t_ours, 3),
+                                "speedup_vs_naive": round(t_naive / t_ours, 2)}
+    short = out["corpora"]["short"]
+    out.update(texts_per_s=short["texts_per_s"], ratio_to_bare_encoder=short["ratio_to_bare_encoder"],
+               speedup_vs_naive=short["speedup_vs_naive"], peak_rss_mb=peak_rss_mb())
+    return out
+
+
+def format_table(result: dict[str, Any]) -> str:
+    """A human-readable summary."""
+    lines = [f"{'corpus':<8}{'texts':>7}{'texts/s':>10}{'bare enc/s':>12}{'naive/s':>10}{'vs bare':>9}{'vs naive':>10}"]
+    for name, c in result["corpora"].items():
+        lines.append(f"{name:<8}{c['texts']:>7}{c['texts_per_s']:>10}{c['bare_encoder_texts_per_s']:>12}"
+                     f"{c['naive_texts_per_s']:>10}{c['ratio_to_bare_encoder']:>9}{c['speedup_vs_naive']:>10}")
+    lines.append(f"peak RSS {result['peak_rss_mb']} MiB; backend {result['backend']}; ONNX: {result['onnx']}")
+    return "\n".join(lines)

@@ -1,0 +1,51 @@
+"""The annual award flow: rank a year, freeze the ranking as a snapshot, publish the report."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+import flows  # noqa: F401  (offline settings before Prefect loads)
+from prefect import flow, task
+
+from pipeline import jobs
+from pipeline.classify import classifier_tag
+from pipeline.config import Settings, load_settings
+from pipeline.rubric import load_rubric
+from pipeline.store import Store
+
+
+@task(name="rank-year")
+def rank_year(settings: Settings, year: int) -> tuple[list[Any], dict[str, Any], bool]:
+    """Rank the outlets of a year and store the snapshot."""
+    return jobs.rank_year(Store(settings.db), settings, year, classifier_tag(settings), load_rubric().version)
+
+
+@task(name="write-report")
+def write_report(settings: Settings, out: Path, year: int, lines: list[Any], snapshot: dict[str, Any]) -> Path:
+    """Write the static report of the snapshot."""
+    return jobs.report_year(Store(settings.db), out, year, lines, snapshot)
+
+
+@flow(name="xenowatch-award")
+def award_flow(settings: Settings, year: int, out: Path) -> dict[str, Any]:
+    """Rank a year -> snapshot -> report."""
+    lines, snapshot, new = rank_year(settings, year)
+    index = write_report(settings, out, year, lines, snapshot)
+    return {"lines": lines, "snapshot": snapshot, "new_snapshot": new, "report": index}
+
+
+def main() -> None:
+    """`python -m flows.award --year 2026 --out report/`."""
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--db")
+    parser.add_argument("--year", type=int, required=True)
+    parser.add_argument("--out", type=Path, default=Path("report"))
+    args = parser.parse_args()
+    result = award_flow(load_settings(db=args.db), args.year, args.out)
+    print(result["report"])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,67 @@
+"""The monitoring flow: ingest the feeds, classify new articles, score the relevant ones."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+import flows  # noqa: F401  (offline settings before Prefect loads)
+from prefect import flow
+from prefect.futures import wait
+
+from flows.tasks import classify_pending, fetch_feed, score_pending
+from pipeline import jobs
+from pipeline.config import Settings, load_settings
+from pipeline.ingest import FeedResult
+from pipeline.sources import Feed
+from pipeline.store import Store
+
+
+@flow(name="xenowatch-ingest")
+def ingest_flow(settings: Settings, feeds: list[Feed]) -> dict[str, Any]:
+    """Fetch every feed concurrently; a feed that still fails after its retries is recorded, not fatal."""
+    store = Store(settings.db)
+    run_id = store.start_run("ingest")
+    futures = fetch_feed.map(feeds, settings=settings)
+    wait(futures)
+    summary = jobs.IngestSummary()
+    for feed, future in zip(feeds, futures):
+        state = future.state
+        result = future.result() if state.is_completed() else FeedResult(feed, error=_reason(state))
+        jobs.save_feed_result(store, result, run_id, summary)
+    store.finish_run(run_id, summary.as_dict())
+    return summary.as_dict()
+
+
+def _reason(state: Any) -> str:
+    """The error message of a failed task state."""
+    exc = state.data if isinstance(state.data, BaseException) else None
+    return str(exc) if exc else (state.message or "task failed")
+
+
+@flow(name="xenowatch-monitor", log_prints=False)
+def monitor_flow(settings: Settings, feeds: list[Feed] | None = None) -> dict[str, Any]:
+    """Ingest the registered (or given) feeds, classify what is new, score what is about migration."""
+    store = Store(settings.db)
+    store.migrate()
+    ingest = ingest_flow(settings, feeds if feeds is not None else store.feeds())
+    classified = classify_pending(settings)
+    scored = score_pending(settings)
+    return {"ingest": ingest, "classified": classified, "scored": scored}
+
+
+def main() -> None:
+    """`python -m flows.monitor`: run once, or serve on a schedule with --cron."""
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--db", help="DuckDB file (default: XENOWATCH_DB or ./xenowatch.duckdb)")
+    parser.add_argument("--cron", help="serve the flow on this cron schedule, e.g. '0 * * * *'")
+    args = parser.parse_args()
+    settings = load_settings(db=args.db)
+    if args.cron:
+        monitor_flow.serve(name="xenowatch-monitor", cron=args.cron, parameters={"settings": settings})
+    else:
+        print(monitor_flow(settings))
+
+
+if __name__ == "__main__":
+    main()

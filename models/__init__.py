@@ -1,0 +1,1 @@
+"""Xenowatch models: encoders, trained heads, model cards and lexicons."""

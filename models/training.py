@@ -1,0 +1,156 @@
+"""Train, evaluate and save the hate head (`xenowatch train`)."""
+
+from __future__ import annotations
+
+import json
+import platform
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+
+from models.datasets import DATASETS, Example, load_examples
+from models.encoder import EMBEDDED
+from models.features import load_hate_lexicon
+from models.hate import featurize
+from models.registry import MULTILINGUAL, load_encoder
+
+DEFAULT_ENCODERS = (EMBEDDED, MULTILINGUAL)
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True, slots=True)
+class TrainConfig:
+    """What `xenowatch train` was asked to do."""
+
+    data: Path
+    out: Path
+    datasets: tuple[str, ...]
+    encoders: tuple[str, ...] = DEFAULT_ENCODERS
+    seed: int = 13
+    limit: int | None = None
+    version: str = "1.0.0"
+
+
+def identity_examples() -> list[Example]:
+    """Neutral statements with identity terms (models/lexicons/identity_neutral.yaml) as label 0."""
+    data = yaml.safe_load((Path(__file__).parent / "lexicons" / "identity_neutral.yaml").read_text("utf-8"))
+    out = []
+    for lang, block in data.items():
+        for template in block["templates"]:
+            for group in block["groups"]:
+                text = template.format(g=group)
+                out.append(Example(text[0].upper() + text[1:], 0, lang, "identity_neutral", "train"))
+    return out
+
+
+def _limited(examples: list[Example], limit: int | None, seed: int) -> list[Example]:
+    """A seeded sample of at most `limit` examples per dataset and split (for quick runs)."""
+    if not limit:
+        return examples
+    rng = np.random.default_rng(seed)
+    groups: dict[tuple[str, str], list[Example]] = {}
+    for ex in examples:
+        groups.setdefault((ex.dataset, ex.split), []).append(ex)
+    out = []
+    for items in groups.values():
+        idx = rng.permutation(len(items))[:limit]
+        out += [items[i] for i in sorted(idx)]
+    return out
+
+
+def best_threshold(labels: np.ndarray, probs: np.ndarray) -> float:
+    """The probability cut that maximises F1 on validation data."""
+    best, best_f1 = 0.5, -1.0
+    for cut in np.linspace(0.2, 0.9, 71):
+        pred = probs >= cut
+        tp = float(np.sum(pred & (labels == 1)))
+        f1 = 2 * tp / max(float(pred.sum() + labels.sum()), 1.0)
+        if f1 > best_f1:
+            best, best_f1 = float(cut), f1
+    return round(best, 3)
+
+
+def metrics(labels: np.ndarray, probs: np.ndarray, threshold: float) -> dict[str, Any]:
+    """Precision, recall, F1, ROC AUC and the confusion matrix."""
+    from sklearn.metrics import roc_auc_score
+
+    pred = probs >= threshold
+    tp = int(np.sum(pred & (labels == 1)))
+    fp = int(np.sum(pred & (labels == 0)))
+    fn = int(np.sum(~pred & (labels == 1)))
+    tn = int(np.sum(~pred & (labels == 0)))
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    auc = float(roc_auc_score(labels, probs)) if 0 < labels.sum() < len(labels) else None
+    return {"n": len(labels), "positives": int(labels.sum()), "precision": round(precision, 3),
+            "recall": round(recall, 3), "f1": round(f1, 3), "auc": round(auc, 3) if auc else None,
+            "confusion": {"tp": tp, "fp": fp, "fn": fn, "tn": tn}}
+
+
+def train(config: TrainConfig, progress: Progress = print) -> dict[str, Any]:
+    """Encode, fit a logistic-regression head, pick the threshold on validation, save with skops."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    examples = _limited(list(load_examples(config.data, config.datasets, config.seed)),
+                        config.limit, config.seed) + identity_examples()
+    progress(f"{len(examples)} examples from {', '.join(config.datasets)} + identity_neutral")
+    encoders = [load_encoder(name) for name in config.encoders]
+    lexicon = load_hate_lexicon()
+    progress("encoding (this is the slow part)")
+    X = featurize([e.text for e in examples], encoders, lexicon)
+    y = np.array([e.label for e in examples])
+    split = np.array([e.split for e in examples])
+    head = Pipeline([("scale", StandardScaler()),
+                     ("lr", LogisticRegression(C=0.05, class_weight="balanced", max_iter=3000,
+                                               random_state=config.seed))])
+    head.fit(X[split == "train"], y[split == "train"])
+    probs = head.predict_proba(X)[:, 1]
+    threshold = best_threshold(y[split == "val"], probs[split == "val"])
+    report = _evaluate(examples, y, probs, split, threshold)
+    meta = _meta(config, encoders, threshold, report, len(examples))
+    save(head, meta, config.out)
+    progress(f"saved to {config.out} (threshold {threshold})")
+    return meta
+
+
+def _evaluate(examples: Sequence[Example], y: np.ndarray, probs: np.ndarray, split: np.ndarray,
+              threshold: float) -> dict[str, Any]:
+    """Test metrics per dataset and language."""
+    keys = sorted({(e.dataset, e.lang) for e in examples if e.split == "test"})
+    out = {}
+    for dataset, lang in keys:
+        mask = np.array([e.dataset == dataset and e.lang == lang for e in examples]) & (split == "test")
+        out[f"{dataset}/{lang}"] = metrics(y[mask], probs[mask], threshold)
+    return out
+
+
+def _meta(config: TrainConfig, encoders: Sequence[Any], threshold: float,
+          report: dict[str, Any], n: int) -> dict[str, Any]:
+    """The model's metadata, written next to the head."""
+    return {"name": "xenowatch-hate", "version": config.version, "threshold": threshold,
+            "encoders": list(config.encoders),
+            "encoder_versions": {e.name: e.version for e in encoders},
+            "datasets": {d: {"licence": DATASETS[d].licence, "redistributable": DATASETS[d].redistributable}
+                         for d in config.datasets},
+            "examples": n, "seed": config.seed, "limit": config.limit, "trained": date.today().isoformat(),
+            "python": platform.python_version(), "test_metrics": report}
+
+
+def save(head: Any, meta: dict[str, Any], out: Path) -> None:
+    """Write head.skops, meta.json and MODEL_CARD.md."""
+    import skops.io as sio
+
+    from models.card import model_card
+
+    out.mkdir(parents=True, exist_ok=True)
+    sio.dump(head, out / "head.skops")
+    (out / "meta.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    (out / "MODEL_CARD.md").write_text(model_card(meta), encoding="utf-8")

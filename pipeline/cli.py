@@ -1,0 +1,117 @@
+"""The `xenowatch` command line: every command is a thin layer over pipeline/ and flows/."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from pipeline.config import Settings, load_settings, setup_offline_env
+from pipeline.errors import XenowatchError
+from pipeline.progress import progress_bar
+from pipeline.store import Store
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Xenowatch: monitor how the media cover migration.")
+sources_app = typer.Typer(no_args_is_help=True, help="The registry of outlets and feeds.")
+db_app = typer.Typer(no_args_is_help=True, help="Database maintenance.")
+bench_app = typer.Typer(no_args_is_help=True, help="Benchmarks (ratios against baselines run in the same process).")
+app.add_typer(sources_app, name="sources")
+app.add_typer(db_app, name="db")
+app.add_typer(bench_app, name="bench")
+FORMATS = ("csv", "json", "html")
+
+
+class State:
+    """Options shared by every command."""
+
+    db: Optional[Path] = None
+    config: Optional[Path] = None
+
+    @classmethod
+    def settings(cls) -> Settings:
+        """Settings from defaults, config file, environment and --db."""
+        return load_settings(cls.config, db=cls.db)
+
+
+@app.callback()
+def main_options(
+    db: Optional[Path] = typer.Option(None, "--db", envvar="XENOWATCH_DB",
+                                      help="DuckDB file (default ./xenowatch.duckdb)."),
+    config: Optional[Path] = typer.Option(None, "--config", envvar="XENOWATCH_CONFIG",
+                                          help="TOML settings file (a \\[xenowatch] table)."),
+) -> None:
+    """Xenowatch: monitor how the media cover migration."""
+    State.db, State.config = db, config
+
+
+def echo_err(message: str) -> None:
+    """A line on stderr."""
+    typer.echo(message, err=True)
+
+
+@db_app.command("migrate")
+def db_migrate() -> None:
+    """Create the database or apply the migrations it lacks."""
+    store = Store(State.settings().db)
+    applied = store.migrate()
+    typer.echo(f"{store.path}: schema version {store.schema_version()}"
+               + (f" (applied {', '.join(applied)})" if applied else " (up to date)"))
+
+
+@sources_app.command("import")
+def sources_import(file: Path = typer.Argument(..., help="OPML, CSV or YAML file.")) -> None:
+    """Register outlets and feeds; a bad row refuses the whole file."""
+    from pipeline.sources import load_sources
+
+    outlets, feeds = load_sources(file)
+    store = Store(State.settings().db)
+    store.migrate()
+    store.upsert_sources(outlets, feeds)
+    typer.echo(f"imported {len(outlets)} outlets and {len(feeds)} feeds from {file}")
+
+
+@sources_app.command("list")
+def sources_list() -> None:
+    """Registered outlets and their feeds."""
+    store = Store(State.settings().db)
+    store.migrate()
+    feeds = store.feeds()
+    for o in store.outlets().values():
+        typer.echo(f"{o.id}\t{o.name}\t{o.country or '-'}\t{o.language or '-'}\t{o.media_type or '-'}")
+        for f in (f for f in feeds if f.outlet_id == o.id):
+            typer.echo(f"    {f.kind}\t{f.url}")
+
+
+@sources_app.command("status")
+def sources_status() -> None:
+    """Per-feed health: last success, last error, consecutive failures, items in 7 days."""
+    store = Store(State.settings().db)
+    store.migrate()
+    for row in store.feed_status():
+        typer.echo(f"{row['url']}\tok={row['last_success'] or 'never'}\tfailures={row['consecutive_failures']}"
+                   f"\titems_7d={row['items_7d']}" + (f"\tlast_error={row['last_error']}" if row["last_error"] else ""))
+
+
+from pipeline import cli_run  # noqa: E402  (registers the main-job commands on `app`)
+from pipeline import cli_models  # noqa: E402,F401
+
+
+def main() -> None:
+    """Entry point: internal errors become one line on stderr and exit code 1."""
+    setup_offline_env()
+    try:
+        app()
+    except XenowatchError as exc:
+        echo_err(f"error: {exc}")
+        sys.exit(1)
+    except KeyboardInterrupt:
+        echo_err("interrupted")
+        sys.exit(130)
+
+
+__all__ = ["app", "main", "State", "FORMATS", "cli_run", "date", "json"]

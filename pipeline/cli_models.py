@@ -1,0 +1,73 @@
+"""Model commands: train, eval and the benchmarks."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from pipeline.cli import State, app, bench_app, echo_err
+from pipeline.errors import ConfigError
+
+
+def _names(value: str) -> tuple[str, ...]:
+    """A comma-separated list as a tuple."""
+    return tuple(v.strip() for v in value.split(",") if v.strip())
+
+
+@app.command()
+def train(data: Path = typer.Option(..., "--data", help="Folder of labelled data (../shared/data)."),
+          out: Optional[Path] = typer.Option(None, "--out", help="Output folder (default: the shipped head)."),
+          datasets: str = typer.Option("hatexplain,mlma", "--datasets", help="Comma-separated dataset names."),
+          encoders: str = typer.Option("", "--encoders", help="Comma-separated encoders (default: MiniLM + USE)."),
+          seed: int = typer.Option(13, "--seed"),
+          limit: Optional[int] = typer.Option(None, "--limit", help="At most N examples per dataset split."),
+          allow_restricted: bool = typer.Option(False, "--allow-restricted",
+                                                help="Allow data whose licence forbids shipping the model.")) -> None:
+    """Train the hate head on labelled data and write head.skops, meta.json and MODEL_CARD.md."""
+    from models.datasets import DATASETS
+    from models.hate import DEFAULT_DIR
+    from models.training import DEFAULT_ENCODERS, TrainConfig, train as run_train
+
+    names = _names(datasets)
+    restricted = [n for n in names if n in DATASETS and not DATASETS[n].redistributable]
+    if restricted and not allow_restricted:
+        raise ConfigError(f"{', '.join(restricted)}: licence does not allow shipping a derived model; "
+                          "pass --allow-restricted and an --out folder outside the package to train anyway")
+    if restricted and (out is None or out.resolve() == DEFAULT_DIR.resolve()):
+        raise ConfigError("a model trained on restricted data must not replace the shipped head; give --out")
+    config = TrainConfig(data=data, out=out or DEFAULT_DIR, datasets=names,
+                         encoders=_names(encoders) or DEFAULT_ENCODERS, seed=seed, limit=limit)
+    meta = run_train(config, echo_err)
+    for key, m in meta["test_metrics"].items():
+        typer.echo(f"{key:<28} n={m['n']:<5} P={m['precision']:.3f} R={m['recall']:.3f} F1={m['f1']:.3f} AUC={m['auc']}")
+
+
+@app.command("eval")
+def evaluate(data: Path = typer.Option(..., "--data", help="Folder of labelled data (../shared/data)."),
+             datasets: str = typer.Option("hatexplain,mlma,iwg_german_refugees,ethos", "--datasets"),
+             limit: Optional[int] = typer.Option(None, "--limit", help="At most N test examples per dataset."),
+             as_json: bool = typer.Option(False, "--json")) -> None:
+    """Quality of the current model on the test splits, per dataset and language."""
+    from models.evaluation import evaluate_model
+
+    table = evaluate_model(State.settings(), data, _names(datasets), limit)
+    if as_json:
+        typer.echo(json.dumps(table, indent=2))
+        return
+    for key, m in table.items():
+        c = m["confusion"]
+        typer.echo(f"{key:<28} n={m['n']:<5} P={m['precision']:.3f} R={m['recall']:.3f} F1={m['f1']:.3f} "
+                   f"AUC={m['auc']}  tp={c['tp']} fp={c['fp']} fn={c['fn']} tn={c['tn']}")
+
+
+@bench_app.command("classify")
+def bench_classify(quick: bool = typer.Option(False, "--quick", help="Small corpus, for CI."),
+                   as_json: bool = typer.Option(False, "--json", help="One JSON object on stdout.")) -> None:
+    """Throughput of classify against the bare encoder and a naive one-at-a-time pipeline."""
+    from benchmarks.classify_bench import format_table, run_benchmark
+
+    result = run_benchmark(State.settings(), quick=quick, say=echo_err)
+    typer.echo(json.dumps(result, indent=2) if as_json else format_table(result))

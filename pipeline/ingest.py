@@ -1,0 +1,149 @@
+"""Ingest: fetch feeds, parse their entries into articles, fetch and extract pages."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import feedparser
+import httpx
+
+from pipeline.config import Settings
+from pipeline.errors import FetchError, ItemRejected
+from pipeline.extract import canonical_url, extract_page, strip_html
+from pipeline.fetch import fetch
+from pipeline.sources import Feed, Outlet, slugify
+from pipeline.record import Article
+
+
+@dataclass(slots=True)
+class FeedResult:
+    """What one feed gave: articles, rejected entries, or the reason it failed."""
+
+    feed: Feed
+    articles: list[Article] = field(default_factory=list)
+    rejected: list[tuple[str, str]] = field(default_factory=list)
+    error: str | None = None
+    retryable: bool = False
+    not_modified: bool = False
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+def pseudonymize(author: str | None, secret: str) -> str | None:
+    """A keyed, stable pseudonym for a social-media author."""
+    if not author:
+        return None
+    digest = hmac.new(secret.encode(), author.strip().lower().encode(), hashlib.sha256).hexdigest()
+    return f"author:{digest[:16]}"
+
+
+def parse_feed(data: bytes, feed: Feed, secret: str) -> tuple[list[Article], list[tuple[str, str]]]:
+    """Entries of a feed document as articles; unusable entries with their reason."""
+    parsed = feedparser.parse(data)
+    if not parsed.entries and (parsed.bozo or not parsed.get("version")):
+        reason = getattr(parsed, "bozo_exception", None) or "no entries and not an RSS, Atom or RDF document"
+        raise FetchError(f"{feed.url}: not a readable feed ({reason})")
+    articles, rejected = [], []
+    for n, entry in enumerate(parsed.entries):
+        try:
+            articles.append(_entry_article(entry, feed, secret))
+        except ItemRejected as exc:
+            rejected.append((f"entry {n}", str(exc)))
+    return articles, rejected
+
+
+def _entry_article(entry: Any, feed: Feed, secret: str) -> Article:
+    """One feed entry as an article (social entries keep their body and a pseudonym)."""
+    candidates = (str(entry.get("link") or ""), str(entry.get("id") or ""))
+    link = next((c for c in candidates if c.startswith(("http://", "https://"))), None)
+    if not link:
+        raise ItemRejected(f"entry {entry.get('title', '')[:60]!r} has no link (http or https URL)")
+    body = _entry_body(entry)
+    social = feed.kind == "social"
+    author = entry.get("author")
+    return Article(
+        url=canonical_url(link), outlet=feed.outlet_id, title=strip_html(entry.get("title", "")),
+        text=body, kind="post" if social else "article", published=_entry_date(entry),
+        author=pseudonymize(author, secret) if social else author, feed_url=feed.url,
+        guid=entry.get("id"), extraction="feed")
+
+
+def _entry_body(entry: Any) -> str:
+    """The richest text the entry carries."""
+    contents = [c.get("value", "") for c in entry.get("content", []) if c.get("value")]
+    return strip_html(max(contents, key=len) if contents else entry.get("summary", ""))
+
+
+def _entry_date(entry: Any) -> datetime | None:
+    """Published (or updated) time in UTC, None when missing or invalid."""
+    for key in ("published_parsed", "updated_parsed"):
+        value = entry.get(key)
+        if value:
+            try:
+                return datetime(*value[:6], tzinfo=timezone.utc)
+            except (TypeError, ValueError):
+                continue
+    return None
+
+
+def local_feed(path: Path, outlets: dict[str, Outlet]) -> tuple[Feed, Outlet | None]:
+    """A feed for a local file; a new outlet named after the feed title when unknown."""
+    data = path.read_bytes()
+    title = feedparser.parse(data).feed.get("title") or path.stem
+    outlet_id = slugify(title)
+    outlet = None if outlet_id in outlets else Outlet(id=outlet_id, name=title)
+    return Feed(url=path.resolve().as_uri(), outlet_id=outlet_id, kind="rss"), outlet
+
+
+def ingest_feed(feed: Feed, client: httpx.Client, settings: Settings) -> FeedResult:
+    """Fetch and parse one feed, then fetch its article pages; failures are recorded, not raised."""
+    result = FeedResult(feed)
+    try:
+        data = _read_feed(feed, client, settings, result)
+        if data is None:
+            return result
+        articles, result.rejected = parse_feed(data, feed, settings.pseudonym_secret)
+    except FetchError as exc:
+        result.error, result.retryable = str(exc), exc.retryable
+        return result
+    result.articles = fetch_pages(articles, client, settings, result.rejected.append)
+    return result
+
+
+def _read_feed(feed: Feed, client: httpx.Client, settings: Settings, result: FeedResult) -> bytes | None:
+    """The feed's bytes, or None when the server answered 304 Not Modified."""
+    if feed.url.startswith("file:"):
+        path = Path(feed.url.removeprefix("file://"))
+        try:
+            return path.read_bytes()
+        except OSError as exc:
+            raise FetchError(f"{path}: cannot read feed file: {exc.strerror}") from exc
+    resp = fetch(client, feed.url, settings.max_body_bytes, feed.etag, feed.last_modified)
+    result.etag, result.last_modified = resp.etag, resp.last_modified
+    result.not_modified = resp.not_modified
+    return None if resp.not_modified else resp.body
+
+
+def fetch_pages(articles: Sequence[Article], client: httpx.Client, settings: Settings,
+                reject: Callable[[tuple[str, str]], None]) -> list[Article]:
+    """Full text for news articles from their pages; the feed text is kept when a page fails."""
+    if not settings.fetch_pages:
+        return list(articles)
+    out = []
+    for article in articles:
+        if article.kind != "article" or not article.url.startswith("http"):
+            out.append(article)
+            continue
+        try:
+            page = fetch(client, article.url, settings.max_body_bytes)
+            out.append(extract_page(article, page.body))
+        except FetchError as exc:
+            reject((article.url, f"page not fetched, feed text kept: {exc}"))
+            out.append(article.evolve(extraction="feed-only"))
+    return out

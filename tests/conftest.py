@@ -1,0 +1,95 @@
+"""Shared fixtures: a temporary database, a loopback HTTP server, the real models (loaded once)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pipeline.config import Settings, setup_offline_env
+from pipeline.store import Store
+
+setup_offline_env()
+RESOURCES = Path(__file__).parent / "resources"
+
+Route = tuple[int, dict[str, str], bytes]
+
+
+class Routes(ThreadingHTTPServer):
+    """A loopback server answering from a table of canned responses (path -> status, headers, body)."""
+
+    daemon_threads = True
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), _Handler)
+        self.table: dict[str, Route | Callable[[BaseHTTPRequestHandler], Route]] = {}
+        self.hits: dict[str, int] = {}
+        self.base = f"http://127.0.0.1:{self.server_address[1]}"
+
+    def add(self, path: str, body: bytes | str, status: int = 200, **headers: str) -> str:
+        """Register a response and return its URL."""
+        data = body.encode("utf-8") if isinstance(body, str) else body
+        self.table[path] = (status, {k.replace("_", "-"): v for k, v in headers.items()}, data)
+        return self.base + path
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: Routes
+
+    def do_GET(self) -> None:  # noqa: N802
+        """Answer from the table."""
+        self.server.hits[self.path] = self.server.hits.get(self.path, 0) + 1
+        entry = self.server.table.get(self.path, (404, {}, b"not found"))
+        status, headers, body = entry(self) if callable(entry) else entry
+        self.send_response(status)
+        for key, value in headers.items():
+            self.send_header(key, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet."""
+
+
+@pytest.fixture
+def http() -> Iterator[Routes]:
+    """A loopback server with canned routes."""
+    server = Routes()
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    """A path for a fresh DuckDB file."""
+    return tmp_path / "test.duckdb"
+
+
+@pytest.fixture
+def store(db_path: Path) -> Store:
+    """A migrated temporary store."""
+    s = Store(db_path)
+    s.migrate()
+    return s
+
+
+@pytest.fixture
+def settings(db_path: Path) -> Settings:
+    """Settings pointing at the temporary database."""
+    return Settings(db=db_path, timeout_s=5.0)
+
+
+@pytest.fixture(scope="session")
+def classifier() -> Any:
+    """The real shipped classifier, loaded once for the session."""
+    from pipeline.classify import load_classifier
+
+    return load_classifier(Settings())
