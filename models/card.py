@@ -27,8 +27,11 @@ levels defined in `models/SEVERITY.md`).
 
 ## Training data and licences
 {data}
-- `identity_neutral`: neutral statements with identity terms written for this project
-  (`models/lexicons/identity_neutral.yaml`), label 0, to keep identity terms alone from reading as hate.
+- `identity_neutral` / `identity_hateful`: templated statements written for this project
+  (`models/lexicons/identity_*.yaml`, EN/FR/ES, the same group terms on both sides): neutral,
+  positive and counter-speech statements as label 0, dehumanising, threatening and excluding ones
+  as label 1, weighted x{meta.get('template_weight', 2.0)}. They teach xenophobic dehumanisation (rare in
+  the general data) while keeping a group term alone from reading as hate.
 
 Only data whose licence allows redistributing a derived model is used for the shipped head.
 HatEval 2019, HateCheck and Multilingual HateCheck are reserved for independent evaluation and never used.

@@ -44,12 +44,15 @@ def units_of(title: str, text: str, doc: int) -> list[Unit]:
     return units
 
 
+def embed(normalised: Sequence[str], encoders: Sequence[Encoder]) -> np.ndarray:
+    """Every encoder's embedding of already de-obfuscated texts, side by side."""
+    return np.hstack([enc.encode(list(normalised)) for enc in encoders]).astype(np.float32)
+
+
 def featurize(texts: Sequence[str], encoders: Sequence[Encoder], lexicon: HateLexicon) -> np.ndarray:
     """Encoder embeddings of the de-obfuscated texts, next to lexicon features."""
     normalised = [deobfuscate(t) for t in texts]
-    blocks = [enc.encode(normalised) for enc in encoders]
-    blocks.append(lexicon_features(normalised, list(texts), lexicon))
-    return np.hstack(blocks).astype(np.float32)
+    return np.hstack([embed(normalised, encoders), lexicon_features(normalised, list(texts), lexicon)])
 
 
 class HateModel:

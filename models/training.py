@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import platform
 from collections.abc import Callable, Sequence
@@ -16,7 +17,8 @@ import yaml
 from models.datasets import DATASETS, Example, load_examples
 from models.encoder import EMBEDDED
 from models.features import load_hate_lexicon
-from models.hate import featurize
+from models.features import deobfuscate, lexicon_features
+from models.hate import embed
 from models.registry import MULTILINGUAL, load_encoder
 
 DEFAULT_ENCODERS = (EMBEDDED, MULTILINGUAL)
@@ -34,17 +36,20 @@ class TrainConfig:
     seed: int = 13
     limit: int | None = None
     version: str = "1.0.0"
+    cache: Path | None = Path.home() / ".cache" / "xenowatch" / "embeddings"
+    template_weight: float = 2.0
 
 
 def identity_examples() -> list[Example]:
-    """Neutral statements with identity terms (models/lexicons/identity_neutral.yaml) as label 0."""
-    data = yaml.safe_load((Path(__file__).parent / "lexicons" / "identity_neutral.yaml").read_text("utf-8"))
+    """Our templated statements about groups: neutral ones as label 0, hateful ones as label 1."""
     out = []
-    for lang, block in data.items():
-        for template in block["templates"]:
-            for group in block["groups"]:
-                text = template.format(g=group)
-                out.append(Example(text[0].upper() + text[1:], 0, lang, "identity_neutral", "train"))
+    for name, label in (("identity_neutral", 0), ("identity_hateful", 1)):
+        data = yaml.safe_load((Path(__file__).parent / "lexicons" / f"{name}.yaml").read_text("utf-8"))
+        for lang, block in data.items():
+            for template in block["templates"]:
+                for group in block["groups"]:
+                    text = template.format(g=group)
+                    out.append(Example(text[0].upper() + text[1:], label, lang, name, "train"))
     return out
 
 
@@ -104,14 +109,16 @@ def train(config: TrainConfig, progress: Progress = print) -> dict[str, Any]:
     progress(f"{len(examples)} examples from {', '.join(config.datasets)} + identity_neutral")
     encoders = [load_encoder(name) for name in config.encoders]
     lexicon = load_hate_lexicon()
-    progress("encoding (this is the slow part)")
-    X = featurize([e.text for e in examples], encoders, lexicon)
+    progress("encoding (this is the slow part; cached per dataset)")
+    X = features(examples, encoders, lexicon, config.cache, list(config.encoders))
     y = np.array([e.label for e in examples])
     split = np.array([e.split for e in examples])
+    weights = np.array([config.template_weight if e.dataset.startswith("identity_") else 1.0 for e in examples])
     head = Pipeline([("scale", StandardScaler()),
                      ("lr", LogisticRegression(C=0.05, class_weight="balanced", max_iter=3000,
                                                random_state=config.seed))])
-    head.fit(X[split == "train"], y[split == "train"])
+    train_rows = split == "train"
+    head.fit(X[train_rows], y[train_rows], lr__sample_weight=weights[train_rows])
     probs = head.predict_proba(X)[:, 1]
     threshold = best_threshold(y[split == "val"], probs[split == "val"])
     report = _evaluate(examples, y, probs, split, threshold)
@@ -119,6 +126,32 @@ def train(config: TrainConfig, progress: Progress = print) -> dict[str, Any]:
     save(head, meta, config.out)
     progress(f"saved to {config.out} (threshold {threshold})")
     return meta
+
+
+def features(examples: Sequence[Example], encoders: Sequence[Any], lexicon: Any,
+             cache: Path | None, names: list[str]) -> np.ndarray:
+    """Feature matrix; embeddings are cached per dataset, keyed by encoders and normalised texts."""
+    normalised = [deobfuscate(e.text) for e in examples]
+    emb = np.zeros((len(examples), sum(enc.dim for enc in encoders)), dtype=np.float32)
+    for dataset in sorted({e.dataset for e in examples}):
+        idx = [i for i, e in enumerate(examples) if e.dataset == dataset]
+        emb[idx] = _cached_embed([normalised[i] for i in idx], encoders, cache, names)
+    lex = lexicon_features(normalised, [e.text for e in examples], lexicon)
+    return np.hstack([emb, lex])
+
+
+def _cached_embed(texts: list[str], encoders: Sequence[Any], cache: Path | None, names: list[str]) -> np.ndarray:
+    """Embeddings from the cache file for exactly these texts and encoders, or computed and saved."""
+    if cache is None:
+        return embed(texts, encoders)
+    key = hashlib.sha1(json.dumps([names, [e.version for e in encoders], texts]).encode()).hexdigest()
+    path = cache / f"{key}.npy"
+    if path.exists():
+        return np.load(path, allow_pickle=False)
+    vectors = embed(texts, encoders)
+    cache.mkdir(parents=True, exist_ok=True)
+    np.save(path, vectors, allow_pickle=False)
+    return vectors
 
 
 def _evaluate(examples: Sequence[Example], y: np.ndarray, probs: np.ndarray, split: np.ndarray,
@@ -140,7 +173,7 @@ def _meta(config: TrainConfig, encoders: Sequence[Any], threshold: float,
             "encoder_versions": {e.name: e.version for e in encoders},
             "datasets": {d: {"licence": DATASETS[d].licence, "redistributable": DATASETS[d].redistributable}
                          for d in config.datasets},
-            "examples": n, "seed": config.seed, "limit": config.limit, "trained": date.today().isoformat(),
+            "examples": n, "template_weight": config.template_weight, "seed": config.seed, "limit": config.limit, "trained": date.today().isoformat(),
             "python": platform.python_version(), "test_metrics": report}
 
 

@@ -24,6 +24,9 @@ def train(data: Path = typer.Option(..., "--data", help="Folder of labelled data
           encoders: str = typer.Option("", "--encoders", help="Comma-separated encoders (default: MiniLM + USE)."),
           seed: int = typer.Option(13, "--seed"),
           limit: Optional[int] = typer.Option(None, "--limit", help="At most N examples per dataset split."),
+          cache: Optional[Path] = typer.Option(Path.home() / ".cache" / "xenowatch" / "embeddings", "--cache",
+                                               help="Embedding cache folder."),
+          no_cache: bool = typer.Option(False, "--no-cache", help="Encode everything afresh."),
           allow_restricted: bool = typer.Option(False, "--allow-restricted",
                                                 help="Allow data whose licence forbids shipping the model.")) -> None:
     """Train the hate head on labelled data and write head.skops, meta.json and MODEL_CARD.md."""
@@ -39,7 +42,8 @@ def train(data: Path = typer.Option(..., "--data", help="Folder of labelled data
     if restricted and (out is None or out.resolve() == DEFAULT_DIR.resolve()):
         raise ConfigError("a model trained on restricted data must not replace the shipped head; give --out")
     config = TrainConfig(data=data, out=out or DEFAULT_DIR, datasets=names,
-                         encoders=_names(encoders) or DEFAULT_ENCODERS, seed=seed, limit=limit)
+                         encoders=_names(encoders) or DEFAULT_ENCODERS, seed=seed, limit=limit,
+                         cache=None if no_cache else cache)
     meta = run_train(config, echo_err)
     for key, m in meta["test_metrics"].items():
         typer.echo(f"{key:<28} n={m['n']:<5} P={m['precision']:.3f} R={m['recall']:.3f} F1={m['f1']:.3f} AUC={m['auc']}")

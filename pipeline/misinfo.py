@@ -26,8 +26,11 @@ _REQUIRED = ("id", "topic", "rating", "source", "url", "claim", "evidence", "key
 # myth's own words, which separates it from neutral sentences on the same topic.
 COSINE_WEIGHT = 0.8
 # Chosen on the "calib" half of tests/data/claims_cases.jsonl (87 hand-written en/fr/es
-# texts): the best-F1 threshold with precision >= 0.9, as a false flag against an outlet
-# costs more than a miss. At 0.47: calib P 0.96 R 0.92, held-out half P 1.00 R 0.76.
+# texts): best F1 among thresholds with precision >= 0.9 (a false flag against an outlet
+# costs more than a miss), the middle of that plateau (0.39-0.44). At 0.42: calib P 0.96
+# R 1.00, held-out half P 0.90 R 0.76. Raised to 0.47 after the demo corpus showed neutral
+# sourced statistics ("selon l'Insee, les immigrés sont surreprésentés dans ...") at 0.42-0.43:
+# a flag against an outlet must be rare and right.
 DEFAULT_THRESHOLD = 0.47
 
 # Function words of three letters or more (shorter words never count as content).
@@ -102,11 +105,8 @@ class ClaimLibrary:
     subjects: Mapping[str, tuple[str, ...]]
 
     def get(self, claim_id: str) -> Claim:
-        """The claim with this id."""
-        for claim in self.claims:
-            if claim.id == claim_id:
-                return claim
-        raise KeyError(claim_id)
+        """The claim with this id (KeyError if there is none)."""
+        return {claim.id: claim for claim in self.claims}[claim_id]
 
 
 def default_claims_path() -> Path:
@@ -292,14 +292,14 @@ class ClaimMatcher:
         """Score one sentence against its gated claims; keep it where it beats the threshold."""
         stems, negated = content_stems(sentence), negated_stems(sentence)
         for claim_index in cand.claims:
-            if self.denies(negated, claim_index):
+            if self._denies(negated, claim_index):
                 continue
             score = self._score(stems, negated, cosine, claim_index)
             key = (cand.text_index, claim_index)
             if score >= self.threshold and score > best.get(key, (-1.0, cand))[0]:
                 best[key] = (score, cand)
 
-    def denies(self, negated: frozenset[str], claim_index: int) -> bool:
+    def _denies(self, negated: frozenset[str], claim_index: int) -> bool:
         """Whether a sentence's negated words deny the claim (see _NEGATORS)."""
         return bool((negated & self._claim_stems[claim_index]) - self._claim_negated[claim_index])
 

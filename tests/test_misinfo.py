@@ -101,6 +101,7 @@ def test_bundled_library_has_fifteen_complete_trilingual_myths(library: ClaimLib
         assert claim.url.startswith("https://")
     assert {c.topic for c in library.claims} >= {"crime", "jobs_wages", "welfare", "health",
                                                   "housing", "invasion_replacement", "numbers"}
+    assert set(library.subjects) == set(LANGUAGES) and all(library.subjects.values())
 
 
 # --- the encoder -----------------------------------------------------------------------
@@ -191,12 +192,18 @@ def test_same_topic_factual_sentences_are_not_flagged(matcher: ClaimMatcher, tex
     ("Immigrants cause crime to rise.", "There is no evidence that immigrants cause crime to rise."),
     ("Les immigrés coûtent plus qu'ils ne rapportent.",
      "C'est faux : les immigrés ne coûtent pas plus qu'ils ne rapportent."),
-    ("Los barcos de rescate crean un efecto llamada.",
-     "El supuesto efecto llamada de los barcos de rescate es un mito."),
+    ("Los barcos de rescate crean un efecto llamada para los inmigrantes.",
+     "El supuesto efecto llamada de los barcos de rescate para los inmigrantes es un mito."),
 ])
 def test_refutations_are_not_flagged(matcher: ClaimMatcher, affirmed: str, refuted: str) -> None:
     said, denied = matcher.match([affirmed, refuted])
     assert len(said) == 1 and denied == ()
+
+
+def test_texts_that_never_name_migrants_are_not_matched(matcher: ClaimMatcher) -> None:
+    plain, about_migrants = matcher.match(["Crime is rising in the city centre.",
+                                           "Crime is rising since the migrants arrived."])
+    assert plain == () and only(about_migrants).claim_id == "migrants-cause-crime-wave"
 
 
 def test_unrelated_and_empty_texts_give_no_matches(matcher: ClaimMatcher) -> None:
@@ -308,6 +315,16 @@ def test_malformed_claims_are_rejected(tmp_path: Path, raw_claims: dict[str, Any
         load_claims(write_claims(tmp_path, data))
 
 
+def test_subjects_are_required(tmp_path: Path, raw_claims: dict[str, Any]) -> None:
+    data = copy.deepcopy(raw_claims)
+    del data["subjects"]
+    with pytest.raises(ConfigError, match="'subjects' must map languages"):
+        load_claims(write_claims(tmp_path, data))
+    data["subjects"] = {"en": [], "fr": []}
+    with pytest.raises(ConfigError, match="'subjects' is empty"):
+        load_claims(write_claims(tmp_path, data))
+
+
 def test_unreadable_or_invalid_files_are_config_errors(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="cannot read"):
         load_claims(tmp_path / "missing.yaml")
@@ -316,7 +333,7 @@ def test_unreadable_or_invalid_files_are_config_errors(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="not valid YAML"):
         load_claims(bad)
     bad.write_text("- just a list\n", encoding="utf-8")
-    with pytest.raises(ConfigError, match="'version' and a list 'claims'"):
+    with pytest.raises(ConfigError, match="'version', 'subjects' and a list 'claims'"):
         load_claims(bad)
 
 
@@ -354,9 +371,9 @@ def test_precision_and_recall_floors(matcher: ClaimMatcher) -> None:
     cases = load_cases()
     overall = evaluate(matcher, cases)
     holdout = evaluate(matcher, [c for c in cases if c["split"] == "holdout"])
-    # Measured at 0.47: all P 0.98 R 0.84; holdout P 1.00 R 0.76 (floors a few cases below).
-    assert overall["precision"] >= 0.9 and overall["recall"] >= 0.78
-    assert holdout["precision"] >= 0.9 and holdout["recall"] >= 0.68
+    # Measured at 0.47: all P 0.97 R 0.78; holdout P 1.00 R 0.64 (floors a case or two below).
+    assert overall["precision"] >= 0.92 and overall["recall"] >= 0.72
+    assert holdout["precision"] >= 0.9 and holdout["recall"] >= 0.55
 
 
 if __name__ == "__main__":

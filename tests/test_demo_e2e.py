@@ -1,0 +1,67 @@
+"""End to end: the demo through Prefect's test harness against the loopback sample server."""
+
+from __future__ import annotations
+
+import csv
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipeline.config import Settings
+from pipeline.sample_server import sample_items
+
+pytestmark = pytest.mark.slow
+TABLES = ("outlets", "feeds", "articles", "classifications", "rubric_results", "ranking_snapshots",
+          "ranking_rows", "rejected")
+
+
+@pytest.fixture(scope="module")
+def harness() -> Iterator[None]:
+    """One Prefect test harness (an ephemeral API) for the module: it takes seconds to start."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def counts(db: Path) -> dict[str, int]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES}
+
+
+def test_demo_twice(harness: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pipeline.demo import run_demo
+
+    monkeypatch.setenv("XENOWATCH_DEMO_PORT", str(free_port()))
+    settings = Settings(db=tmp_path / "demo.duckdb")
+    first = run_demo(settings, tmp_path / "report", 2026, lambda s: None)
+    after_first = counts(settings.db)
+    assert after_first["articles"] == len(sample_items()) >= 150
+    assert after_first["outlets"] >= 5 and after_first["classifications"] == after_first["articles"]
+    assert after_first["rubric_results"] > 50 and after_first["ranking_snapshots"] == 1
+    assert first["ingest"]["feeds_failed"] == 0
+
+    index = (tmp_path / "report" / "index.html").read_text()
+    assert "<svg" in index and "Evidence packs" in index
+    with open(tmp_path / "report" / "ranking.csv") as fh:
+        ranking = list(csv.DictReader(fh))
+    ranks = {row["outlet_id"]: int(row["rank"]) for row in ranking if row["rank"]}
+    assert len(ranks) >= 5
+    assert ranks["harbour-gazette"] < ranks["daily-clarion"]
+    assert ranks["courrier-littoral"] < ranks["echo-frontieres"]
+    assert ranks["diario-estrecho"] < ranks["voz-frontera"]
+
+    second = run_demo(settings, tmp_path / "report", 2026, lambda s: None)
+    assert counts(settings.db) == after_first
+    assert second["ingest"]["new"] == 0 and second["classified"] == 0
+    assert second["snapshot"]["id"] == first["snapshot"]["id"]
+    assert second["lines"] == first["lines"]
