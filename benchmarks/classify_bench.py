@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import platform
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -40,7 +41,7 @@ def naive_pipeline(clf: Classifier, texts: Sequence[str]) -> Callable[[], None]:
     from transformers import pipeline
 
     from models.encoder import resolve_model_path
-    from models.features import deobfuscate, lexicon_features
+    from models.features import lexicon_features, model_text
 
     path = resolve_model_path(clf.hate.meta["encoders"][0])
     extractor = pipeline("feature-extraction", model=path, framework="pt", device=-1)
@@ -48,11 +49,11 @@ def naive_pipeline(clf: Classifier, texts: Sequence[str]) -> Callable[[], None]:
 
     def run() -> None:
         for text in texts:
-            norm = deobfuscate(text)
+            norm = model_text(text)
             hidden = np.asarray(extractor(norm, truncation=True, max_length=256))[0]
             vec = hidden.mean(axis=0)
             blocks = [vec / max(float(np.linalg.norm(vec)), 1e-9)] + [e.encode([norm])[0] for e in others]
-            features = np.hstack(blocks + [lexicon_features([norm], [text], clf.hate.lexicon)[0]])
+            features = np.hstack(blocks + [lexicon_features([norm], clf.hate.lexicon)[0]])
             clf.hate.head.predict_proba(features[None, :])
     return run
 
@@ -66,8 +67,8 @@ def run_benchmark(settings: Settings, quick: bool = False, say: Callable[[str], 
         texts = [a.text for a in articles]
         say(f"bench {name}: {len(texts)} texts")
         classify_batch(articles[:4], clf)  # warm-up
-        t_ours = timed(lambda: classify_batch(articles, clf))
-        t_bare = timed(lambda: bare_encoder(clf, texts))
+        t_ours = timed(partial(classify_batch, articles, clf))
+        t_bare = timed(partial(bare_encoder, clf, texts))
         naive_n = min(len(texts), 40 if quick else 200)
         t_naive = timed(naive_pipeline(clf, texts[:naive_n])) * len(texts) / naive_n
         out["corpora"][name] = {"texts": len(texts), "texts_per_s": round(len(texts) / t_ours, 1),

@@ -6,9 +6,9 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-import flows  # noqa: F401  (offline settings before Prefect loads)
 from prefect import flow, task
 
+import flows  # noqa: F401  (offline settings before Prefect loads)
 from pipeline import jobs
 from pipeline.classify import classifier_tag
 from pipeline.config import Settings, load_settings

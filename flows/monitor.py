@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-import flows  # noqa: F401  (offline settings before Prefect loads)
 from prefect import flow
 from prefect.futures import wait
 
+import flows  # noqa: F401  (offline settings before Prefect loads)
 from flows.tasks import classify_pending, fetch_feed, score_pending
 from pipeline import jobs
 from pipeline.config import Settings, load_settings

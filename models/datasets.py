@@ -7,6 +7,7 @@ import random
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from pipeline.errors import InputError
 
@@ -47,7 +48,7 @@ class Example:
     target: str | None = None
 
 
-def binary_label(dataset: str, row: dict) -> int | None:
+def binary_label(dataset: str, row: dict[str, Any]) -> int | None:
     """1 hateful, 0 not, None to leave the row out (ambiguous)."""
     label = row.get("label")
     if dataset == "hatexplain":
@@ -56,16 +57,17 @@ def binary_label(dataset: str, row: dict) -> int | None:
         parts = set(str(label).split("_"))
         return 1 if "hateful" in parts else 0 if parts == {"normal"} else None
     if dataset == "ethos":
-        return 1 if float(label) >= 0.5 else 0 if float(label) <= 0.2 else None
+        share = float(str(label))
+        return 1 if share >= 0.5 else 0 if share <= 0.2 else None
     if dataset == "iwg_german_refugees" and isinstance(label, dict):
         votes = {label.get("expert1"), label.get("expert2")}
         return 1 if votes == {"YES"} else 0 if votes == {"NO"} else None
     if dataset == "haspeede2018":
-        return int(label)
+        return int(str(label))
     return None
 
 
-def _split(dataset: str, row: dict, rng: random.Random) -> str:
+def _split(dataset: str, row: dict[str, Any], rng: random.Random) -> str:
     """The official split where there is one, else a seeded 80/10/10 split."""
     split = str(row.get("split") or "all")
     if split in ("train", "val", "test"):

@@ -85,4 +85,4 @@ class TransformerEncoder:
             mask = enc["attention_mask"].unsqueeze(-1).to(hidden.dtype)
             pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
             pooled = torch.nn.functional.normalize(pooled, dim=-1)
-        return pooled.float().cpu().numpy()
+        return np.asarray(pooled.float().cpu().numpy(), dtype=np.float32)

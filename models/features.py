@@ -18,9 +18,12 @@ _SPACED = re.compile(r"\b(?:[a-z][ .\-*_]){3,}[a-z]\b")
 _INNER = re.compile(r"(?<=[a-z])[.\-*_](?=[a-z])")
 _REPEATS = re.compile(r"([a-z])\1{2,}")
 _URL = re.compile(r"https?://\S+|www\.\S+")
+_USER = re.compile(r"<user>|@\w+")
+_NUMBER = re.compile(r"<number>|\d+(?:[.,]\d+)*")
+_NOT_WORD = re.compile(r"[^\w\s]|_")
+_SPACES = re.compile(r"\s+")
 
-FEATURE_NAMES = ("dehumanising", "threat", "counter", "target", "target_x_dehumanising",
-                 "target_x_threat", "exclamations", "uppercase_ratio")
+FEATURE_NAMES = ("dehumanising", "threat", "counter", "target", "target_x_dehumanising", "target_x_threat")
 
 
 def deobfuscate(text: str) -> str:
@@ -30,6 +33,13 @@ def deobfuscate(text: str) -> str:
     out = _SPACED.sub(lambda m: re.sub(r"[ .\-*_]", "", m.group(0)), out)
     out = _INNER.sub("", out)
     return _REPEATS.sub(r"\1\1", out)
+
+
+def model_text(text: str) -> str:
+    """What the encoders and lexicon features read: de-obfuscated, with users, numbers and punctuation
+    written the way the largest training set (HateXplain) writes them, so that form is no signal."""
+    out = _NUMBER.sub(" number ", _USER.sub(" user ", deobfuscate(text)))
+    return _SPACES.sub(" ", _NOT_WORD.sub(" ", out)).strip()
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +66,7 @@ class HateLexicon:
         counter = len(self.counter.findall(normalised))
         target = 1.0 if self.target(normalised) else 0.0
         return np.array([min(dehum, 3), min(threat, 3), min(counter, 3), target,
-                         target * min(dehum, 1), target * min(threat, 1), 0.0, 0.0], dtype=np.float32)
+                         target * min(dehum, 1), target * min(threat, 1)], dtype=np.float32)
 
 
 def _union(patterns: list[str]) -> re.Pattern[str]:
@@ -75,12 +85,9 @@ def load_hate_lexicon(path: Path | None = None) -> HateLexicon:
                        counter=_union(data["counter_cues"]))
 
 
-def lexicon_features(texts: list[str], raw: list[str], lexicon: HateLexicon) -> np.ndarray:
-    """Feature matrix (n, len(FEATURE_NAMES)) from normalised texts and their raw forms."""
+def lexicon_features(texts: list[str], lexicon: HateLexicon) -> np.ndarray:
+    """Feature matrix (n, len(FEATURE_NAMES)) from model_text() forms."""
     out = np.zeros((len(texts), len(FEATURE_NAMES)), dtype=np.float32)
-    for i, (norm, original) in enumerate(zip(texts, raw)):
+    for i, norm in enumerate(texts):
         out[i] = lexicon.features(norm)
-        letters = [c for c in original if c.isalpha()]
-        out[i, 6] = min(original.count("!"), 3)
-        out[i, 7] = sum(c.isupper() for c in letters) / len(letters) if letters else 0.0
     return out

@@ -1,4 +1,4 @@
-"""The hate-speech model: sentence units -> encoders + lexicon features -> a scikit-learn head."""
+"""The hate-speech model: sentence windows -> encoders + lexicon features -> a scikit-learn head."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from models.encoder import Encoder
-from models.features import HateLexicon, deobfuscate, lexicon_features, load_hate_lexicon
+from models.features import HateLexicon, lexicon_features, load_hate_lexicon, model_text
 from pipeline.errors import ModelError
 from pipeline.record import HateResult, Span
 from pipeline.text import sentence_spans
@@ -20,13 +20,14 @@ DEFAULT_DIR = Path(__file__).parent / "hate"
 SAFE_TYPES = frozenset({"sklearn.linear_model._logistic.LogisticRegression",
                         "sklearn.preprocessing._data.StandardScaler",
                         "sklearn.pipeline.Pipeline", "numpy.dtype", "numpy.ndarray"})
-MAX_CONTEXT_CHARS = 600
-SEVERITIES = ("none", "offensive", "derogatory", "dehumanising", "incitement")
+# A window of consecutive sentences up to about 120 wordpieces: posts are one window, as in
+# training; long articles are scored window by window (never truncated past the encoder's limit).
+WINDOW_CHARS = 500
 
 
 @dataclass(frozen=True, slots=True)
 class Unit:
-    """A piece of a document scored on its own: a sentence, the title or a short whole text."""
+    """A piece of a document scored on its own: the title, a window of sentences, or one sentence."""
 
     doc: int
     field: str
@@ -34,14 +35,28 @@ class Unit:
     end: int
 
 
+def windows(spans: Sequence[tuple[int, int]], limit: int = WINDOW_CHARS) -> list[tuple[int, int]]:
+    """Group consecutive sentence spans into windows of at most `limit` characters (one sentence may exceed it)."""
+    out: list[tuple[int, int]] = []
+    for start, end in spans:
+        if out and end - out[-1][0] <= limit:
+            out[-1] = (out[-1][0], end)
+        else:
+            out.append((start, end))
+    return out
+
+
 def units_of(title: str, text: str, doc: int) -> list[Unit]:
-    """Sentences of the title and text, plus the whole text when it is short (context for posts)."""
-    units = [Unit(doc, "title", s, e) for s, e in sentence_spans(title)]
-    spans = sentence_spans(text)
-    units += [Unit(doc, "text", s, e) for s, e in spans]
-    if len(spans) > 1 and len(text) <= MAX_CONTEXT_CHARS:
-        units.append(Unit(doc, "text", spans[0][0], spans[-1][1]))
-    return units
+    """The title and the windows of the text."""
+    units = [Unit(doc, "title", 0, len(title))] if title.strip() else []
+    return units + [Unit(doc, "text", s, e) for s, e in windows(sentence_spans(text))]
+
+
+def sentences_of(unit: Unit, doc: tuple[str, str]) -> list[Unit]:
+    """The sentences inside a unit, as units."""
+    source = doc[0] if unit.field == "title" else doc[1]
+    return [Unit(unit.doc, unit.field, unit.start + s, unit.start + e)
+            for s, e in sentence_spans(source[unit.start:unit.end])]
 
 
 def embed(normalised: Sequence[str], encoders: Sequence[Encoder]) -> np.ndarray:
@@ -51,12 +66,12 @@ def embed(normalised: Sequence[str], encoders: Sequence[Encoder]) -> np.ndarray:
 
 def featurize(texts: Sequence[str], encoders: Sequence[Encoder], lexicon: HateLexicon) -> np.ndarray:
     """Encoder embeddings of the de-obfuscated texts, next to lexicon features."""
-    normalised = [deobfuscate(t) for t in texts]
-    return np.hstack([embed(normalised, encoders), lexicon_features(normalised, list(texts), lexicon)])
+    normalised = [model_text(t) for t in texts]
+    return np.hstack([embed(normalised, encoders), lexicon_features(normalised, lexicon)])
 
 
 class HateModel:
-    """Scores texts per sentence; a document is as hateful as its worst sentence."""
+    """Scores texts by windows of sentences; a document is as hateful as its worst window."""
 
     def __init__(self, head: Any, encoders: Sequence[Encoder], meta: dict[str, Any],
                  threshold: float | None = None) -> None:
@@ -83,22 +98,30 @@ class HateModel:
         return np.array([lookup[t] for t in texts], dtype=np.float32)
 
     def predict(self, docs: Sequence[tuple[str, str]]) -> list[HateResult]:
-        """Results for (title, text) pairs, with the worst unit as evidence."""
+        """Results for (title, text) pairs: the worst window decides, its worst sentence is the evidence."""
         units = [u for i, (title, text) in enumerate(docs) for u in units_of(title, text, i)]
-        pieces = [_piece(docs[u.doc], u) for u in units]
-        probs = self.probabilities(pieces)
-        best: dict[int, tuple[float, Unit]] = {}
-        for unit, p in zip(units, probs):
-            if unit.doc not in best or p > best[unit.doc][0]:
-                best[unit.doc] = (float(p), unit)
-        return [self._result(docs[i], *best[i]) if i in best else self._empty() for i in range(len(docs))]
+        best = _worst(units, self.probabilities([_piece(docs[u.doc], u) for u in units]))
+        evidence = self._localise(docs, {d: u for d, (p, u) in best.items() if p >= self.threshold})
+        return [self._result(docs[i], best[i][0], best[i][1], evidence.get(i, best[i][1]))
+                if i in best else self._empty() for i in range(len(docs))]
 
-    def _result(self, doc: tuple[str, str], score: float, unit: Unit) -> HateResult:
-        """A document's result from its worst unit."""
+    def _localise(self, docs: Sequence[tuple[str, str]], flagged: dict[int, Unit]) -> dict[int, Unit]:
+        """The most hateful sentence of each flagged window (one batch for all documents)."""
+        split = (sentences_of(u, docs[d]) for d, u in flagged.items())
+        sentences = [s for group in split if len(group) > 1 for s in group]
+        if not sentences:
+            return {}
+        probs = self.probabilities([_piece(docs[s.doc], s) for s in sentences])
+        return {d: u for d, (_, u) in _worst(sentences, probs).items()}
+
+    def _result(self, doc: tuple[str, str], score: float, window: Unit, unit: Unit) -> HateResult:
+        """A document's result: its worst window's score, target and severity; its worst sentence as evidence."""
         piece = _piece(doc, unit)
-        normalised = deobfuscate(piece)
+        normalised = model_text(_piece(doc, window))
         hate = score >= self.threshold
-        target = self.lexicon.target(normalised) or (self.lexicon.target(deobfuscate(doc[1])) if hate else None)
+        target = self.lexicon.target(model_text(piece)) or self.lexicon.target(normalised)
+        if target is None and hate:
+            target = self.lexicon.target(model_text(f"{doc[0]}\n{doc[1]}"))
         span = Span(unit.start, unit.end, piece, "hate" if hate else "max", unit.field)
         return HateResult(hate=hate, score=round(score, 4), target=target,
                           severity=self._severity(score, normalised) if hate else "none",
@@ -115,6 +138,15 @@ class HateModel:
     def _empty(self) -> HateResult:
         """The result for a document with no text at all."""
         return HateResult(False, 0.0, None, "none", (), self.tag)
+
+
+def _worst(units: Sequence[Unit], probs: np.ndarray) -> dict[int, tuple[float, Unit]]:
+    """Each document's highest-scoring unit, the first one on ties."""
+    best: dict[int, tuple[float, Unit]] = {}
+    for unit, p in zip(units, probs):
+        if unit.doc not in best or p > best[unit.doc][0]:
+            best[unit.doc] = (float(p), unit)
+    return best
 
 
 def _piece(doc: tuple[str, str], unit: Unit) -> str:
@@ -136,7 +168,21 @@ def load_head(folder: Path) -> tuple[Any, dict[str, Any]]:
     if unsafe:
         raise ModelError(f"{head_file} contains types that are not allowed: {', '.join(sorted(unsafe))}")
     head = sio.load(head_file, trusted=sorted(untrusted))
+    _check_head(head, head_file)
     return head, json.loads(meta_file.read_text(encoding="utf-8"))
+
+
+def _check_head(head: Any, path: Path) -> None:
+    """Accept only the head `xenowatch train` writes: StandardScaler then LogisticRegression."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    steps = [type(step) for _, step in head.steps] if isinstance(head, Pipeline) else [type(head)]
+    if steps != [StandardScaler, LogisticRegression]:
+        names = ", ".join(f"{t.__module__}.{t.__name__}" for t in steps)
+        raise ModelError(f"{path} holds {names}, which is not allowed: a head must be the "
+                         "StandardScaler + LogisticRegression pipeline that 'xenowatch train' writes")
 
 
 def load_hate_model(folder: Path | None = None, device: str = "cpu", batch_size: int = 64,

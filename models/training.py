@@ -16,8 +16,7 @@ import yaml
 
 from models.datasets import DATASETS, Example, load_examples
 from models.encoder import EMBEDDED
-from models.features import load_hate_lexicon
-from models.features import deobfuscate, lexicon_features
+from models.features import lexicon_features, load_hate_lexicon, model_text
 from models.hate import embed
 from models.registry import MULTILINGUAL, load_encoder
 
@@ -131,12 +130,12 @@ def train(config: TrainConfig, progress: Progress = print) -> dict[str, Any]:
 def features(examples: Sequence[Example], encoders: Sequence[Any], lexicon: Any,
              cache: Path | None, names: list[str]) -> np.ndarray:
     """Feature matrix; embeddings are cached per dataset, keyed by encoders and normalised texts."""
-    normalised = [deobfuscate(e.text) for e in examples]
+    normalised = [model_text(e.text) for e in examples]
     emb = np.zeros((len(examples), sum(enc.dim for enc in encoders)), dtype=np.float32)
     for dataset in sorted({e.dataset for e in examples}):
         idx = [i for i, e in enumerate(examples) if e.dataset == dataset]
         emb[idx] = _cached_embed([normalised[i] for i in idx], encoders, cache, names)
-    lex = lexicon_features(normalised, [e.text for e in examples], lexicon)
+    lex = lexicon_features(normalised, lexicon)
     return np.hstack([emb, lex])
 
 
@@ -147,7 +146,7 @@ def _cached_embed(texts: list[str], encoders: Sequence[Any], cache: Path | None,
     key = hashlib.sha1(json.dumps([names, [e.version for e in encoders], texts]).encode()).hexdigest()
     path = cache / f"{key}.npy"
     if path.exists():
-        return np.load(path, allow_pickle=False)
+        return np.asarray(np.load(path, allow_pickle=False), dtype=np.float32)
     vectors = embed(texts, encoders)
     cache.mkdir(parents=True, exist_ok=True)
     np.save(path, vectors, allow_pickle=False)
@@ -173,7 +172,8 @@ def _meta(config: TrainConfig, encoders: Sequence[Any], threshold: float,
             "encoder_versions": {e.name: e.version for e in encoders},
             "datasets": {d: {"licence": DATASETS[d].licence, "redistributable": DATASETS[d].redistributable}
                          for d in config.datasets},
-            "examples": n, "template_weight": config.template_weight, "seed": config.seed, "limit": config.limit, "trained": date.today().isoformat(),
+            "examples": n, "template_weight": config.template_weight, "seed": config.seed,
+            "limit": config.limit, "trained": date.today().isoformat(),
             "python": platform.python_version(), "test_metrics": report}
 
 

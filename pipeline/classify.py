@@ -65,4 +65,5 @@ def classifier_tag(settings: Settings) -> str:
     from models.hate import DEFAULT_DIR
 
     meta = json.loads(((settings.head or DEFAULT_DIR) / "meta.json").read_text(encoding="utf-8"))
-    return f"{meta.get('name', 'xenowatch-hate')}@{meta['version']}+{load_claims().version}+{relevance.load_lexicon().version}"
+    hate = f"{meta.get('name', 'xenowatch-hate')}@{meta['version']}"
+    return f"{hate}+{load_claims().version}+{relevance.load_lexicon().version}"

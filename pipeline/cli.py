@@ -6,13 +6,11 @@ import json
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Optional
 
 import typer
 
 from pipeline.config import Settings, load_settings, setup_offline_env
 from pipeline.errors import XenowatchError
-from pipeline.progress import progress_bar
 from pipeline.store import Store
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -29,8 +27,8 @@ FORMATS = ("csv", "json", "html")
 class State:
     """Options shared by every command."""
 
-    db: Optional[Path] = None
-    config: Optional[Path] = None
+    db: Path | None = None
+    config: Path | None = None
 
     @classmethod
     def settings(cls) -> Settings:
@@ -40,9 +38,9 @@ class State:
 
 @app.callback()
 def main_options(
-    db: Optional[Path] = typer.Option(None, "--db", envvar="XENOWATCH_DB",
+    db: Path | None = typer.Option(None, "--db", envvar="XENOWATCH_DB",
                                       help="DuckDB file (default ./xenowatch.duckdb)."),
-    config: Optional[Path] = typer.Option(None, "--config", envvar="XENOWATCH_CONFIG",
+    config: Path | None = typer.Option(None, "--config", envvar="XENOWATCH_CONFIG",
                                           help="TOML settings file (a \\[xenowatch] table)."),
 ) -> None:
     """Xenowatch: monitor how the media cover migration."""
@@ -97,8 +95,11 @@ def sources_status() -> None:
                    f"\titems_7d={row['items_7d']}" + (f"\tlast_error={row['last_error']}" if row["last_error"] else ""))
 
 
-from pipeline import cli_run  # noqa: E402  (registers the main-job commands on `app`)
-from pipeline import cli_models  # noqa: E402,F401
+# The command modules register themselves on `app`; imported last because they import `app`.
+from pipeline import (  # noqa: E402
+    cli_models,  # noqa: F401
+    cli_run,
+)
 
 
 def main() -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -19,12 +18,13 @@ def _names(value: str) -> tuple[str, ...]:
 
 @app.command()
 def train(data: Path = typer.Option(..., "--data", help="Folder of labelled data (../shared/data)."),
-          out: Optional[Path] = typer.Option(None, "--out", help="Output folder (default: the shipped head)."),
+          out: Path | None = typer.Option(None, "--out", help="Output folder (default: the shipped head)."),
           datasets: str = typer.Option("hatexplain,mlma", "--datasets", help="Comma-separated dataset names."),
           encoders: str = typer.Option("", "--encoders", help="Comma-separated encoders (default: MiniLM + USE)."),
           seed: int = typer.Option(13, "--seed"),
-          limit: Optional[int] = typer.Option(None, "--limit", help="At most N examples per dataset split."),
-          cache: Optional[Path] = typer.Option(Path.home() / ".cache" / "xenowatch" / "embeddings", "--cache",
+          version: str = typer.Option("1.1.0", "--version", help="Version recorded with every result."),
+          limit: int | None = typer.Option(None, "--limit", help="At most N examples per dataset split."),
+          cache: Path | None = typer.Option(Path.home() / ".cache" / "xenowatch" / "embeddings", "--cache",
                                                help="Embedding cache folder."),
           no_cache: bool = typer.Option(False, "--no-cache", help="Encode everything afresh."),
           allow_restricted: bool = typer.Option(False, "--allow-restricted",
@@ -32,7 +32,8 @@ def train(data: Path = typer.Option(..., "--data", help="Folder of labelled data
     """Train the hate head on labelled data and write head.skops, meta.json and MODEL_CARD.md."""
     from models.datasets import DATASETS
     from models.hate import DEFAULT_DIR
-    from models.training import DEFAULT_ENCODERS, TrainConfig, train as run_train
+    from models.training import DEFAULT_ENCODERS, TrainConfig
+    from models.training import train as run_train
 
     names = _names(datasets)
     restricted = [n for n in names if n in DATASETS and not DATASETS[n].redistributable]
@@ -43,16 +44,17 @@ def train(data: Path = typer.Option(..., "--data", help="Folder of labelled data
         raise ConfigError("a model trained on restricted data must not replace the shipped head; give --out")
     config = TrainConfig(data=data, out=out or DEFAULT_DIR, datasets=names,
                          encoders=_names(encoders) or DEFAULT_ENCODERS, seed=seed, limit=limit,
-                         cache=None if no_cache else cache)
+                         cache=None if no_cache else cache, version=version)
     meta = run_train(config, echo_err)
     for key, m in meta["test_metrics"].items():
-        typer.echo(f"{key:<28} n={m['n']:<5} P={m['precision']:.3f} R={m['recall']:.3f} F1={m['f1']:.3f} AUC={m['auc']}")
+        typer.echo(f"{key:<28} n={m['n']:<5} P={m['precision']:.3f} R={m['recall']:.3f} "
+                   f"F1={m['f1']:.3f} AUC={m['auc']}")
 
 
 @app.command("eval")
 def evaluate(data: Path = typer.Option(..., "--data", help="Folder of labelled data (../shared/data)."),
              datasets: str = typer.Option("hatexplain,mlma,iwg_german_refugees,ethos", "--datasets"),
-             limit: Optional[int] = typer.Option(None, "--limit", help="At most N test examples per dataset."),
+             limit: int | None = typer.Option(None, "--limit", help="At most N test examples per dataset."),
              as_json: bool = typer.Option(False, "--json")) -> None:
     """Quality of the current model on the test splits, per dataset and language."""
     from models.evaluation import evaluate_model

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import json
 import sys
-import tempfile
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Iterator, List, Optional
+from typing import IO, Any, Iterator, List
 
 import typer
 
 from pipeline.cli import FORMATS, State, app, echo_err
 from pipeline.config import Settings
 from pipeline.errors import ConfigError, InputError
+from pipeline.jsonl import Process
 from pipeline.progress import progress_bar
 from pipeline.rank import OutletScore
 from pipeline.sources import Feed
@@ -51,7 +51,7 @@ def _feeds_for(store: Store, targets: List[str]) -> list[Feed]:
     return feeds
 
 
-def print_ingest_summary(summary: dict) -> None:
+def print_ingest_summary(summary: dict[str, Any]) -> None:
     """The ingest summary: counts, then each failed feed with its reason."""
     typer.echo(f"feeds: {summary['feeds_ok']} ok, {summary['feeds_failed']} failed; items: {summary['new']} new, "
                f"{summary['duplicate']} duplicate, {summary['rejected']} rejected")
@@ -109,7 +109,7 @@ def _open_io(src: str, dst: str) -> Iterator[tuple[IO[bytes], IO[str]]]:
             fout.close()
 
 
-def _run_jsonl(src: str, dst: str, fn, label: str) -> None:
+def _run_jsonl(src: str, dst: str, fn: Process, label: str) -> None:
     """Process a JSONL file line by line and report the counts on stderr."""
     from pipeline import jsonl
 
@@ -140,7 +140,7 @@ def score(jsonl_in: str = typer.Option(..., "--jsonl", help="Input JSONL ('-' fo
     _run_jsonl(jsonl_in, out, score_lines(State.settings()), "score")
 
 
-def _ranking(settings: Settings, year: int) -> tuple[list[OutletScore], dict]:
+def _ranking(settings: Settings, year: int) -> tuple[list[OutletScore], dict[str, Any]]:
     """A year's ranking (stored as a snapshot)."""
     from pipeline import jobs
     from pipeline.classify import classifier_tag
@@ -171,7 +171,8 @@ def rank(year: int = typer.Option(..., "--year", help="Year to rank."),
                               ensure_ascii=False, indent=2))
     else:
         store = Store(settings.db)
-        typer.echo(render_html(year, lines, snapshot, store.evidence(snapshot["article_ids"], snapshot["rubric_version"])))
+        evidence = store.evidence(snapshot["article_ids"], snapshot["rubric_version"])
+        typer.echo(render_html(year, lines, snapshot, evidence))
 
 
 @app.command()
@@ -209,5 +210,6 @@ def demo(out: Path = typer.Option(Path("xenowatch-report"), "--out", help="Repor
     typer.echo(f"classified {result['classified']}, scored {result['scored']} migration articles\n")
     typer.echo(f"Fair migration reporting ranking {year} (snapshot {result['snapshot']['id']}):")
     print_ranking(result["lines"])
-    typer.echo(f"\ndatabase: {settings.db.resolve()}\nreport:   {result['report']}\n"
-               f"ranking:  {result['report'].parent / 'ranking.csv'}")
+    report_path = Path(result["report"]).resolve()
+    typer.echo(f"\ndatabase: {settings.db.resolve()}\nreport:   {report_path}\n"
+               f"ranking:  {report_path.parent / 'ranking.csv'}")

@@ -23,7 +23,7 @@ def canonical_url(url: str) -> str:
                        if not TRACKING.match(k)])
     path = parts.path.rstrip("/") or ""
     host = (parts.hostname or "").lower()
-    if parts.port and not (parts.scheme, parts.port) in (("http", 80), ("https", 443)):
+    if parts.port and (parts.scheme, parts.port) not in (("http", 80), ("https", 443)):
         host = f"{host}:{parts.port}"
     return urlunsplit((parts.scheme.lower(), host, path, query, ""))
 

@@ -6,7 +6,7 @@ import hashlib
 import hmac
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +17,8 @@ from pipeline.config import Settings
 from pipeline.errors import FetchError, ItemRejected
 from pipeline.extract import canonical_url, extract_page, strip_html
 from pipeline.fetch import fetch
-from pipeline.sources import Feed, Outlet, slugify
 from pipeline.record import Article
+from pipeline.sources import Feed, Outlet, slugify
 
 
 @dataclass(slots=True)
@@ -86,7 +86,8 @@ def _entry_date(entry: Any) -> datetime | None:
         value = entry.get(key)
         if value:
             try:
-                return datetime(*value[:6], tzinfo=timezone.utc)
+                year, month, day, hour, minute, second = value[:6]
+                return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
             except (TypeError, ValueError):
                 continue
     return None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -104,7 +104,7 @@ def rank_year(store: Store, settings: Settings, year: int, model_tag: str,
     rows = store.scored_rows(year, rubric_version, model_tag)
     lines = rank_outlets(rows, store.outlets(), settings.min_articles)
     snapshot = snapshot_of(year, rows, lines, rubric_version, model_tag, settings.min_articles)
-    new = store.save_snapshot(snapshot, snapshot["rows"]) if rows else False
+    new = store.save_snapshot(snapshot, [asdict(line) for line in lines]) if rows else False
     return lines, snapshot, new
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -88,8 +88,3 @@ def _error_line(line: Line) -> dict[str, Any]:
     """The output line for an unusable input line: the input (when it parsed) plus the error."""
     base = dict(line.data) if isinstance(line.data, dict) else {}
     return {**base, "line": line.number, "error": line.error}
-
-
-def dumps_lines(rows: Sequence[dict[str, Any]]) -> str:
-    """Rows as JSONL text."""
-    return "".join(json.dumps(r, ensure_ascii=False, default=str) + "\n" for r in rows)

@@ -97,7 +97,7 @@ def page(item: dict[str, Any]) -> str:
 class _Handler(BaseHTTPRequestHandler):
     """Serves /feeds/<outlet>.xml and /<outlet>/<id>.html from the sample corpus."""
 
-    server: "SampleServer"
+    server: SampleServer
 
     def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
         """Answer one GET."""
@@ -133,7 +133,9 @@ class SampleServer(ThreadingHTTPServer):
             kind = self.kinds.get(outlet)
             if kind == "atom":
                 return atom(outlet, self.base, items), "application/atom+xml; charset=utf-8"
-            return (rss(outlet, self.base, items, kind == "social"), "application/rss+xml; charset=utf-8") if kind else (None, "text/plain")
+            if kind is None:
+                return None, "text/plain"
+            return rss(outlet, self.base, items, kind == "social"), "application/rss+xml; charset=utf-8"
         if len(parts) == 2 and parts[1].endswith(".html") and parts[1][:-5] in self.items:
             return page(self.items[parts[1][:-5]]), "text/html; charset=utf-8"
         return None, "text/plain"

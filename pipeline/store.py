@@ -8,7 +8,7 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -37,7 +37,7 @@ def utc_naive(value: datetime | None) -> datetime | None:
     """DuckDB TIMESTAMP values are naive UTC."""
     if value is None or value.tzinfo is None:
         return value
-    return value.astimezone(timezone.utc).replace(tzinfo=None)
+    return value.astimezone(UTC).replace(tzinfo=None)
 
 
 def migrations() -> list[tuple[int, str, str]]:
@@ -260,7 +260,7 @@ class Store:
 
     def start_run(self, kind: str) -> str:
         """Record the start of a run and return its id."""
-        started = datetime.now(timezone.utc).replace(tzinfo=None)
+        started = datetime.now(UTC).replace(tzinfo=None)
         run_id = sha1(f"{kind}:{started.isoformat()}:{random.random()}")[:16]
         with self.connect() as con:
             con.execute("INSERT INTO runs (id, kind, started_at) VALUES (?, ?, ?)", [run_id, kind, started])
@@ -336,7 +336,7 @@ def _article_row(a: Article, run_id: str | None) -> list[Any]:
 
 def _article_from_row(row: Sequence[Any]) -> Article:
     """An Article from the columns in _ARTICLE_COLUMNS."""
-    published = row[5].replace(tzinfo=timezone.utc) if row[5] is not None else None
+    published = row[5].replace(tzinfo=UTC) if row[5] is not None else None
     return Article(url=row[0], outlet=row[1], title=row[2] or "", text=row[3] or "", kind=row[4],
                    published=published, author=row[6], feed_url=row[7], guid=row[8],
                    extraction=row[9] or "feed", lang=row[10])

@@ -6,15 +6,19 @@ from typing import Any
 
 import pytest
 
-from models.hate import units_of
+from models.hate import units_of, windows
 
 pytestmark = pytest.mark.slow
 
 
-def test_units_cover_title_sentences_and_short_context() -> None:
-    units = units_of("Headline here", "One sentence. Two sentences.", 0)
-    assert [u.field for u in units] == ["title", "text", "text", "text"]
-    assert (units[-1].start, units[-1].end) == (0, len("One sentence. Two sentences."))
+def test_units_are_title_and_windows() -> None:
+    text = "One sentence. Two sentences."
+    units = units_of("Headline here", text, 0)
+    assert [(u.field, u.start, u.end) for u in units] == [("title", 0, 13), ("text", 0, len(text))]
+    long = "A short sentence here. " * 100
+    spans = windows([(i * 23, i * 23 + 22) for i in range(100)], 500)
+    assert len(spans) > 3 and all(e - s <= 500 for s, e in spans)
+    assert len(units_of("", long, 0)) == len(spans)
 
 
 def test_evidence_offsets_point_into_the_text(classifier: Any) -> None:

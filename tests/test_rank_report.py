@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -20,7 +20,7 @@ OUTLETS["posts"] = Outlet("posts", "Posts", media_type="social")
 
 
 def rows(outlet: str, scores: list[float]) -> list[ScoredRow]:
-    when = datetime(2026, 5, 1, tzinfo=timezone.utc)
+    when = datetime(2026, 5, 1, tzinfo=UTC)
     return [ScoredRow(f"{outlet}{i}", outlet, when, s, f"h{i}") for i, s in enumerate(scores)]
 
 

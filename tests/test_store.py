@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -15,7 +15,7 @@ from pipeline.store import Store, migrations
 
 def _article(n: int, text: str = "Migrants arrived.") -> Article:
     return Article(url=f"http://x.test/{n}", outlet="o", title=f"T{n}", text=text,
-                   published=datetime(2026, 3, n % 28 + 1, 12, tzinfo=timezone.utc))
+                   published=datetime(2026, 3, n % 28 + 1, 12, tzinfo=UTC))
 
 
 def test_migrations_are_numbered_and_recorded(db_path: Path) -> None:
@@ -41,7 +41,7 @@ def test_insert_articles_is_idempotent(store: Store) -> None:
 def test_published_round_trips_as_utc(store: Store) -> None:
     store.insert_articles([_article(3)], None)
     (back,) = store.pending_classification("m")
-    assert back.published == datetime(2026, 3, 4, 12, tzinfo=timezone.utc)
+    assert back.published == datetime(2026, 3, 4, 12, tzinfo=UTC)
 
 
 def test_reject_keeps_one_row_per_item_and_reason(store: Store) -> None:
