@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 from typing import Any
 
 from prefect import flow
@@ -34,9 +35,12 @@ def ingest_flow(settings: Settings, feeds: list[Feed]) -> dict[str, Any]:
 
 
 def _reason(state: Any) -> str:
-    """The error message of a failed task state."""
-    exc = state.data if isinstance(state.data, BaseException) else None
-    return str(exc) if exc else (state.message or "task failed")
+    """The error message of a failed task state (the exception's own words where there is one)."""
+    try:
+        exc = state.result(raise_on_failure=False)
+    except Exception as error:  # the result itself may be unreadable; the message still helps
+        exc = error
+    return str(exc) if isinstance(exc, BaseException) else (state.message or "task failed")
 
 
 @flow(name="xenowatch-monitor", log_prints=False)
@@ -60,7 +64,7 @@ def main() -> None:
     if args.cron:
         monitor_flow.serve(name="xenowatch-monitor", cron=args.cron, parameters={"settings": settings})
     else:
-        print(monitor_flow(settings))
+        print(json.dumps(monitor_flow(settings), indent=2, default=str))
 
 
 if __name__ == "__main__":

@@ -27,11 +27,16 @@ levels defined in `models/SEVERITY.md`).
 
 ## Training data and licences
 {data}
-- `identity_neutral` / `identity_hateful`: templated statements written for this project
-  (`models/lexicons/identity_*.yaml`, EN/FR/ES, the same group terms on both sides): neutral,
-  positive and counter-speech statements as label 0, dehumanising, threatening and excluding ones
-  as label 1, weighted x{meta.get('template_weight', 2.0)}. They teach xenophobic dehumanisation (rare in
-  the general data) while keeping a group term alone from reading as hate.
+- `identity_neutral` / `identity_news` / `identity_hateful`: templated statements written for this
+  project (`models/lexicons/identity_*.yaml`, EN/FR/ES, the same group terms on both sides): neutral,
+  positive and counter-speech statements and news-style reports of hard facts (exploitation, debt,
+  crime statistics, asylum delays) as label 0, dehumanising, threatening and excluding ones as
+  label 1. They teach xenophobic dehumanisation (rare in the general data) while keeping a group
+  term alone from reading as hate.
+- `neutral_news`: everyday news sentences and posts written for this project in EN/FR/ES/DE/IT
+  (sport, weather, crime and disaster reporting, ordinary uses of words like flood, wave or plague),
+  label 0, so that news prose is not read as hostile.
+- The written examples are weighted x{meta.get('template_weight', 2.0)} in training.
 
 Only data whose licence allows redistributing a derived model is used for the shipped head.
 HatEval 2019, HateCheck and Multilingual HateCheck are reserved for independent evaluation and never used.

@@ -21,6 +21,7 @@ from models.hate import embed
 from models.registry import MULTILINGUAL, load_encoder
 
 DEFAULT_ENCODERS = (EMBEDDED, MULTILINGUAL)
+WRITTEN = ("identity_neutral", "identity_news", "identity_hateful", "neutral_news")
 Progress = Callable[[str], None]
 
 
@@ -42,17 +43,24 @@ class TrainConfig:
 def identity_examples() -> list[Example]:
     """Our templated statements about groups: neutral ones as label 0, hateful ones as label 1."""
     out = []
-    for name, label in (("identity_neutral", 0), ("identity_hateful", 1)):
+    for name, label in (("identity_neutral", 0), ("identity_news", 0), ("identity_hateful", 1)):
         data = yaml.safe_load((Path(__file__).parent / "lexicons" / f"{name}.yaml").read_text("utf-8"))
         for lang, block in data.items():
             for template in block["templates"]:
                 for group in block["groups"]:
                     text = template.format(g=group)
                     out.append(Example(text[0].upper() + text[1:], label, lang, name, "train"))
-    return out
+    return out + neutral_news_examples()
 
 
-def _limited(examples: list[Example], limit: int | None, seed: int) -> list[Example]:
+def neutral_news_examples() -> list[Example]:
+    """Everyday news sentences written for this project (models/lexicons/neutral_news.yaml), label 0."""
+    path = Path(__file__).parent / "lexicons" / "neutral_news.yaml"
+    data = yaml.safe_load(path.read_text("utf-8")) if path.exists() else {}
+    return [Example(text, 0, lang, "neutral_news", "train") for lang, texts in data.items() for text in texts]
+
+
+def sample_per_split(examples: list[Example], limit: int | None, seed: int) -> list[Example]:
     """A seeded sample of at most `limit` examples per dataset and split (for quick runs)."""
     if not limit:
         return examples
@@ -103,16 +111,16 @@ def train(config: TrainConfig, progress: Progress = print) -> dict[str, Any]:
     from sklearn.pipeline import Pipeline
     from sklearn.preprocessing import StandardScaler
 
-    examples = _limited(list(load_examples(config.data, config.datasets, config.seed)),
+    examples = sample_per_split(list(load_examples(config.data, config.datasets, config.seed)),
                         config.limit, config.seed) + identity_examples()
-    progress(f"{len(examples)} examples from {', '.join(config.datasets)} + identity_neutral")
+    progress(f"{len(examples)} examples from {', '.join(config.datasets)} + {', '.join(WRITTEN)}")
     encoders = [load_encoder(name) for name in config.encoders]
     lexicon = load_hate_lexicon()
     progress("encoding (this is the slow part; cached per dataset)")
     X = features(examples, encoders, lexicon, config.cache, list(config.encoders))
     y = np.array([e.label for e in examples])
     split = np.array([e.split for e in examples])
-    weights = np.array([config.template_weight if e.dataset.startswith("identity_") else 1.0 for e in examples])
+    weights = np.array([config.template_weight if e.dataset in WRITTEN else 1.0 for e in examples])
     head = Pipeline([("scale", StandardScaler()),
                      ("lr", LogisticRegression(C=0.05, class_weight="balanced", max_iter=3000,
                                                random_state=config.seed))])

@@ -53,8 +53,8 @@ def render_html(year: int, lines: Sequence[OutletScore], snapshot: dict[str, Any
     ranked = [ln for ln in lines if ln.score is not None]
     criteria_ids = sorted({c for row in breakdown.values() for c in row})
     names = {ln.outlet_id: ln.outlet for ln in lines}
-    breakdown = {o: v for o, v in breakdown.items() if o in names}
-    evidence = {o: v for o, v in evidence.items() if o in names}
+    breakdown = {o: breakdown[o] for o in names if o in breakdown}
+    evidence = {o: evidence[o] for o in names if o in evidence}
     return env.get_template("report.html.j2").render(
         year=year, lines=lines, ranked=ranked, snapshot=snapshot, criteria_ids=criteria_ids,
         breakdown=breakdown, evidence=evidence, names=names, version=__version__)

@@ -65,3 +65,22 @@ def test_demo_twice(harness: None, tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert second["ingest"]["new"] == 0 and second["classified"] == 0
     assert second["snapshot"]["id"] == first["snapshot"]["id"]
     assert second["lines"] == first["lines"]
+
+
+def test_ingest_flow_retries_only_retryable_errors(harness: None, http, tmp_path: Path) -> None:
+    from flows.monitor import ingest_flow
+    from pipeline.sources import Feed
+    from pipeline.store import Store
+
+    atom = (Path(__file__).parent / "resources" / "atom_basic.xml").read_text()
+    http.add("/ok.xml", atom.replace("{base}", http.base))
+    http.add("/busy.xml", "busy", status=503)
+    http.add("/gone.xml", "gone", status=404)
+    settings = Settings(db=tmp_path / "f.duckdb", fetch_pages=False)
+    Store(settings.db).migrate()
+    feeds = [Feed(url=f"{http.base}/{n}.xml", outlet_id=n) for n in ("ok", "busy", "gone")]
+    summary = ingest_flow(settings, feeds)
+    assert (summary["feeds_ok"], summary["feeds_failed"], summary["new"]) == (1, 2, 1)
+    assert http.hits["/busy.xml"] == 3 and http.hits["/gone.xml"] == 1
+    reasons = dict(summary["failures"])
+    assert reasons[f"{http.base}/busy.xml"].endswith("HTTP 503")
