@@ -59,6 +59,10 @@ class HateLexicon:
                 return group
         return None
 
+    def alarming(self, normalised: str) -> bool:
+        """Whether a text names a dehumanising term or a threat."""
+        return bool(self.dehumanising.search(normalised) or self.threats.search(normalised))
+
     def features(self, normalised: str) -> np.ndarray:
         """Lexicon features of one de-obfuscated text, in FEATURE_NAMES order."""
         dehum = len(self.dehumanising.findall(normalised))

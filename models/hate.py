@@ -46,10 +46,17 @@ def windows(spans: Sequence[tuple[int, int]], limit: int = WINDOW_CHARS) -> list
     return out
 
 
-def units_of(title: str, text: str, doc: int) -> list[Unit]:
-    """The title and the windows of the text."""
+def units_of(title: str, text: str, doc: int, lexicon: HateLexicon | None = None) -> list[Unit]:
+    """The title and the windows of the text; with a lexicon, also each sentence of a longer window
+    that names a dehumanising term or a threat, so that one hateful sentence is not diluted."""
     units = [Unit(doc, "title", 0, len(title))] if title.strip() else []
-    return units + [Unit(doc, "text", s, e) for s, e in windows(sentence_spans(text))]
+    spans = sentence_spans(text)
+    for start, end in windows(spans):
+        units.append(Unit(doc, "text", start, end))
+        inside = [(s, e) for s, e in spans if start <= s and e <= end]
+        if lexicon is not None and len(inside) > 1:
+            units += [Unit(doc, "text", s, e) for s, e in inside if lexicon.alarming(model_text(text[s:e]))]
+    return units
 
 
 def sentences_of(unit: Unit, doc: tuple[str, str]) -> list[Unit]:
@@ -99,7 +106,7 @@ class HateModel:
 
     def predict(self, docs: Sequence[tuple[str, str]]) -> list[HateResult]:
         """Results for (title, text) pairs: the worst window decides, its worst sentence is the evidence."""
-        units = [u for i, (title, text) in enumerate(docs) for u in units_of(title, text, i)]
+        units = [u for i, (title, text) in enumerate(docs) for u in units_of(title, text, i, self.lexicon)]
         best = _worst(units, self.probabilities([_piece(docs[u.doc], u) for u in units]))
         evidence = self._localise(docs, {d: u for d, (p, u) in best.items() if p >= self.threshold})
         return [self._result(docs[i], best[i][0], best[i][1], evidence.get(i, best[i][1]))

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from models.features import model_text
 from models.hate import HateModel, load_hate_model
 from pipeline import language, relevance
 from pipeline.config import Settings
@@ -46,7 +47,8 @@ def classify_batch(articles: Sequence[Article], clf: Classifier, gate: float | N
                    fallbacks: dict[str, str | None] | None = None) -> list[Article]:
     """Every article gets language and relevance; those at or above `gate` (all if None) the rest."""
     scored = relevance.score_batch(language.detect_batch(articles, fallbacks), clf.lexicon)
-    chosen = [i for i, a in enumerate(scored) if gate is None or (a.relevance or 0.0) >= gate]
+    chosen = [i for i, a in enumerate(scored) if gate is None or (a.relevance or 0.0) >= gate
+              or clf.hate.lexicon.alarming(model_text(f"{a.title}\n{a.text}"))]
     if not chosen:
         return scored
     picked = [scored[i] for i in chosen]

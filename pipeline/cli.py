@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from datetime import date
 from pathlib import Path
@@ -113,6 +114,12 @@ def main() -> None:
     except KeyboardInterrupt:
         echo_err("interrupted")
         sys.exit(130)
+    except Exception as exc:  # a bug: one line for the user, the traceback on request
+        if os.environ.get("XENOWATCH_DEBUG"):
+            raise
+        echo_err(f"error: unexpected {type(exc).__name__}: {exc} (set XENOWATCH_DEBUG=1 for the traceback "
+                 "and please report it)")
+        sys.exit(1)
 
 
 __all__ = ["app", "main", "State", "FORMATS", "cli_run", "date", "json"]

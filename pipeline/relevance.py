@@ -12,9 +12,9 @@ from pathlib import Path
 import yaml
 
 import models
+from models.features import deobfuscate
 from pipeline.errors import ConfigError
 from pipeline.record import Article, Span
-from pipeline.text import fold
 
 MAX_HITS_PER_TERM = 3
 TITLE_BOOST = 2.0
@@ -51,8 +51,8 @@ def load_lexicon(path: Path | None = None) -> Lexicon:
 
 
 def relevance_hits(text: str, lang: str | None, lexicon: Lexicon) -> list[tuple[Span, float]]:
-    """Every lexicon match in a text, with its weight."""
-    folded = fold(text)
+    """Every lexicon match in a text (read through obfuscation such as '1nvaders'), with its weight."""
+    folded = deobfuscate(text)
     best: dict[int, tuple[Span, float]] = {}
     for pattern, weight in lexicon.patterns(lang):
         for m in pattern.finditer(folded):

@@ -73,9 +73,10 @@ class Store:
         while True:
             try:
                 return duckdb.connect(str(self.path), read_only=read_only)
-            except duckdb.IOException as exc:
+            except duckdb.Error as exc:
                 if "lock" not in str(exc).lower() or time.monotonic() > deadline:
-                    raise StoreError(f"cannot open database {self.path}: {exc}") from exc
+                    raise StoreError(f"cannot open database {self.path}: {exc}; check the path given "
+                                     "with --db or XENOWATCH_DB") from exc
             time.sleep(delay + random.random() * delay)
             delay = min(delay * 2, 1.0)
 

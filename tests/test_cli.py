@@ -113,3 +113,12 @@ def test_ingest_local_file_and_strict(tmp_path: Path, http) -> None:
 def test_db_migrate(tmp_path: Path) -> None:
     result = runner.invoke(app, ["--db", str(tmp_path / "x.duckdb"), "db", "migrate"])
     assert result.exit_code == 0 and "schema version 1" in result.output
+
+
+def test_not_a_database_is_one_clear_line(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.duckdb"
+    bad.write_text("not a database")
+    proc = subprocess.run([sys.executable, "-m", "pipeline", "--db", str(bad), "db", "migrate"],
+                          capture_output=True, text=True)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert "not a valid DuckDB database file" in proc.stderr and "--db" in proc.stderr

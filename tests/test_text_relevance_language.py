@@ -58,3 +58,9 @@ def test_title_counts_more_than_body() -> None:
     lex = load_lexicon()
     body = "The council met on Tuesday. " * 10
     assert relevance_score("Refugees", body, "en", lex) > relevance_score("", body + " Refugees", "en", lex)
+
+
+def test_obfuscated_terms_count() -> None:
+    lex = load_lexicon()
+    assert relevance_score("", "Another boatload of 1nvaders landed this morning.", "en", lex) >= 0.2
+    assert relevance_score("", "Des mi-grants partout devant la mairie.", "fr", lex) >= 0.3
