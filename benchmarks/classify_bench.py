@@ -89,4 +89,7 @@ def format_table(result: dict[str, Any]) -> str:
         lines.append(f"{name:<8}{c['texts']:>7}{c['texts_per_s']:>10}{c['bare_encoder_texts_per_s']:>12}"
                      f"{c['naive_texts_per_s']:>10}{c['ratio_to_bare_encoder']:>9}{c['speedup_vs_naive']:>10}")
     lines.append(f"peak RSS {result['peak_rss_mb']} MiB; backend {result['backend']}; ONNX: {result['onnx']}")
+    for key, m in result.get("quality", {}).items():
+        lines.append(f"quality {key:<26} n={m['n']:<5} P={m['precision']:.3f} R={m['recall']:.3f} "
+                     f"F1={m['f1']:.3f} AUC={m['auc']}")
     return "\n".join(lines)

@@ -71,9 +71,16 @@ def evaluate(data: Path = typer.Option(..., "--data", help="Folder of labelled d
 
 @bench_app.command("classify")
 def bench_classify(quick: bool = typer.Option(False, "--quick", help="Small corpus, for CI."),
-                   as_json: bool = typer.Option(False, "--json", help="One JSON object on stdout.")) -> None:
+                   as_json: bool = typer.Option(False, "--json", help="One JSON object on stdout."),
+                   data: Path | None = typer.Option(None, "--data",
+                                                    help="Labelled data folder: add the eval quality table.")) -> None:
     """Throughput of classify against the bare encoder and a naive one-at-a-time pipeline."""
     from benchmarks.classify_bench import format_table, run_benchmark
 
     result = run_benchmark(State.settings(), quick=quick, say=echo_err)
+    if data is not None:
+        from models.evaluation import evaluate_model
+
+        result["quality"] = evaluate_model(State.settings(), data, ("hatexplain", "mlma", "iwg_german_refugees",
+                                                                    "ethos"), 200 if quick else None)
     typer.echo(json.dumps(result, indent=2) if as_json else format_table(result))
