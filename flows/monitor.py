@@ -10,26 +10,31 @@ from prefect import flow
 from prefect.futures import wait
 
 import flows  # noqa: F401  (offline settings before Prefect loads)
-from flows.tasks import classify_pending, fetch_feed, score_pending
+from flows.tasks import classify_pending, fetch_batch, score_pending
 from pipeline import jobs
 from pipeline.config import Settings, load_settings
 from pipeline.ingest import FeedResult
+from pipeline.neardup import Clusterer
 from pipeline.sources import Feed
 from pipeline.store import Store
+
+BATCH_SIZE = 50
 
 
 @flow(name="xenowatch-ingest")
 def ingest_flow(settings: Settings, feeds: list[Feed]) -> dict[str, Any]:
-    """Fetch every feed concurrently; a feed that still fails after its retries is recorded, not fatal."""
+    """Fetch batches of feeds concurrently; a batch whose task fails is recorded per feed, not fatal."""
     store = Store(settings.db)
     run_id = store.start_run("ingest")
-    futures = fetch_feed.map(feeds, settings=settings)
+    batches = [feeds[i:i + BATCH_SIZE] for i in range(0, len(feeds), BATCH_SIZE)]
+    futures = fetch_batch.map(batches, settings=settings)
     wait(futures)
-    summary = jobs.IngestSummary()
-    for feed, future in zip(feeds, futures):
+    summary, clusterer = jobs.IngestSummary(), Clusterer(store)
+    for batch, future in zip(batches, futures):
         state = future.state
-        result = future.result() if state.is_completed() else FeedResult(feed, error=_reason(state))
-        jobs.save_feed_result(store, result, run_id, summary)
+        results = future.result() if state.is_completed() else [FeedResult(f, error=_reason(state)) for f in batch]
+        for result in results:
+            jobs.save_feed_result(store, result, run_id, summary, clusterer)
     store.finish_run(run_id, summary.as_dict())
     return summary.as_dict()
 

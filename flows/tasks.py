@@ -3,23 +3,15 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any
 
 from prefect import task
 
 from pipeline import jobs
 from pipeline.classify import Classifier, load_classifier
 from pipeline.config import Settings
-from pipeline.errors import FetchError
 from pipeline.ingest import FeedResult
 from pipeline.rubric import Rubric, load_rubric
 from pipeline.sources import Feed
-
-
-def _retryable(task: Any, task_run: Any, state: Any) -> bool:
-    """Retry timeouts and 5xx answers only; a malformed feed will not get better."""
-    exc = state.data
-    return isinstance(exc, FetchError) and exc.retryable
 
 
 @lru_cache(maxsize=2)
@@ -34,11 +26,12 @@ def rubric() -> Rubric:
     return load_rubric()
 
 
-@task(name="fetch-feed", retries=2, retry_delay_seconds=[1, 4], retry_condition_fn=_retryable,
-      task_run_name="fetch {feed.url}")
-def fetch_feed(feed: Feed, settings: Settings) -> FeedResult:
-    """Fetch and parse one feed and its pages."""
-    return jobs.fetch_feed(feed, settings, raise_retryable=True)
+# Timeouts and 5xx answers are retried per request inside the fetcher, with backoff; a task retry
+# is for the worker itself failing (a crash, a lost connection to the API), not for a bad feed.
+@task(name="fetch-batch", retries=1, retry_delay_seconds=5)
+def fetch_batch(feeds: list[Feed], settings: Settings) -> list[FeedResult]:
+    """Fetch and parse a batch of feeds and their pages, concurrently."""
+    return jobs.fetch_batch(feeds, settings)
 
 
 @task(name="classify-pending")

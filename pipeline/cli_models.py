@@ -69,6 +69,16 @@ def evaluate(data: Path = typer.Option(..., "--data", help="Folder of labelled d
                    f"AUC={m['auc']}  tp={c['tp']} fp={c['fp']} fn={c['fn']} tn={c['tn']}")
 
 
+@bench_app.command("ingest")
+def bench_ingest(quick: bool = typer.Option(False, "--quick", help="40 feeds instead of 200."),
+                 as_json: bool = typer.Option(False, "--json", help="One JSON object on stdout.")) -> None:
+    """Concurrent ingest against a sequential feedparser loop, and the 304 re-poll against the first poll."""
+    from benchmarks.ingest_bench import format_table, run_benchmark
+
+    result = run_benchmark(State.settings(), quick=quick, say=echo_err)
+    typer.echo(json.dumps(result, indent=2) if as_json else format_table(result))
+
+
 @bench_app.command("classify")
 def bench_classify(quick: bool = typer.Option(False, "--quick", help="Small corpus, for CI."),
                    as_json: bool = typer.Option(False, "--json", help="One JSON object on stdout."),

@@ -30,6 +30,12 @@ class Settings:
     max_body_bytes: int = 10_000_000
     pseudonym_secret: str = "change-me"
     fetch_pages: bool = True
+    per_host: int = 2
+    politeness_s: float = 0.2
+    retries: int = 2
+    respect_robots: bool = True
+    feed_concurrency: int = 32
+    retention_days: int = 0
 
     def __post_init__(self) -> None:
         """Reject values that would only fail later."""
@@ -41,6 +47,10 @@ class Settings:
             raise ConfigError(f"relevance_gate {self.relevance_gate!r} must be between 0 and 1")
         if self.hate_threshold is not None and not 0.0 < self.hate_threshold < 1.0:
             raise ConfigError(f"hate_threshold {self.hate_threshold!r} must be between 0 and 1")
+        if self.per_host < 1 or self.feed_concurrency < 1:
+            raise ConfigError("per_host and feed_concurrency must be at least 1")
+        if self.retries < 0 or self.politeness_s < 0 or self.retention_days < 0:
+            raise ConfigError("retries, politeness_s and retention_days must not be negative")
         if self.min_articles < 1:
             raise ConfigError(f"min_articles {self.min_articles!r} must be at least 1")
 

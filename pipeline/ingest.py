@@ -4,19 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import feedparser
-import httpx
 
-from pipeline.config import Settings
 from pipeline.errors import FetchError, ItemRejected
-from pipeline.extract import canonical_url, extract_page, strip_html
-from pipeline.fetch import fetch
+from pipeline.extract import canonical_url, strip_html
 from pipeline.record import Article
 from pipeline.sources import Feed, Outlet, slugify
 
@@ -94,57 +90,11 @@ def _entry_date(entry: Any) -> datetime | None:
 
 
 def local_feed(path: Path, outlets: dict[str, Outlet]) -> tuple[Feed, Outlet | None]:
-    """A feed for a local file; a new outlet named after the feed title when unknown."""
-    data = path.read_bytes()
-    title = feedparser.parse(data).feed.get("title") or path.stem
+    """A feed for a local file (XML or JSON feed, social export); a new outlet named after its title when unknown."""
+    from pipeline.feedkinds import sniff_local  # feedkinds imports this module
+
+    kind, title = sniff_local(path.read_bytes())
+    title = title or path.stem
     outlet_id = slugify(title)
     outlet = None if outlet_id in outlets else Outlet(id=outlet_id, name=title)
-    return Feed(url=path.resolve().as_uri(), outlet_id=outlet_id, kind="rss"), outlet
-
-
-def ingest_feed(feed: Feed, client: httpx.Client, settings: Settings) -> FeedResult:
-    """Fetch and parse one feed, then fetch its article pages; failures are recorded, not raised."""
-    result = FeedResult(feed)
-    try:
-        data = _read_feed(feed, client, settings, result)
-        if data is None:
-            return result
-        articles, result.rejected = parse_feed(data, feed, settings.pseudonym_secret)
-    except FetchError as exc:
-        result.error, result.retryable = str(exc), exc.retryable
-        return result
-    result.articles = fetch_pages(articles, client, settings, result.rejected.append)
-    return result
-
-
-def _read_feed(feed: Feed, client: httpx.Client, settings: Settings, result: FeedResult) -> bytes | None:
-    """The feed's bytes, or None when the server answered 304 Not Modified."""
-    if feed.url.startswith("file:"):
-        path = Path(feed.url.removeprefix("file://"))
-        try:
-            return path.read_bytes()
-        except OSError as exc:
-            raise FetchError(f"{path}: cannot read feed file: {exc.strerror}") from exc
-    resp = fetch(client, feed.url, settings.max_body_bytes, feed.etag, feed.last_modified)
-    result.etag, result.last_modified = resp.etag, resp.last_modified
-    result.not_modified = resp.not_modified
-    return None if resp.not_modified else resp.body
-
-
-def fetch_pages(articles: Sequence[Article], client: httpx.Client, settings: Settings,
-                reject: Callable[[tuple[str, str]], None]) -> list[Article]:
-    """Full text for news articles from their pages; the feed text is kept when a page fails."""
-    if not settings.fetch_pages:
-        return list(articles)
-    out = []
-    for article in articles:
-        if article.kind != "article" or not article.url.startswith("http"):
-            out.append(article)
-            continue
-        try:
-            page = fetch(client, article.url, settings.max_body_bytes)
-            out.append(extract_page(article, page.body))
-        except FetchError as exc:
-            reject((article.url, f"page not fetched, feed text kept: {exc}"))
-            out.append(article.evolve(extraction="feed-only"))
-    return out
+    return Feed(url=path.resolve().as_uri(), outlet_id=outlet_id, kind=kind), outlet

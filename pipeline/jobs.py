@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -10,9 +11,9 @@ from typing import Any
 from pipeline import rubric as rubric_mod
 from pipeline.classify import Classifier, classify_batch
 from pipeline.config import Settings
-from pipeline.errors import FetchError
-from pipeline.fetch import make_client
-from pipeline.ingest import FeedResult, ingest_feed
+from pipeline.crawl import crawl_results, crawl_sync
+from pipeline.ingest import FeedResult
+from pipeline.neardup import Clusterer
 from pipeline.rank import OutletScore, rank_outlets, snapshot_of
 from pipeline.report import write_report
 from pipeline.sources import Feed
@@ -20,6 +21,8 @@ from pipeline.store import Store
 
 Tick = Callable[[int], None]
 BATCH = 256
+# Results are written in small groups: a crash loses at most these (refetched next run).
+FLUSH_FEEDS, FLUSH_S = 25, 2.0
 
 
 @dataclass
@@ -41,40 +44,66 @@ class IngestSummary:
                 "not_modified": self.not_modified, "failures": self.failures}
 
 
-def fetch_feed(feed: Feed, settings: Settings, raise_retryable: bool = False) -> FeedResult:
-    """Ingest one feed with its own client; optionally raise retryable errors (for Prefect retries)."""
-    with make_client(settings) as client:
-        result = ingest_feed(feed, client, settings)
-    if raise_retryable and result.retryable:
-        raise FetchError(result.error or "retryable fetch error", retryable=True)
-    return result
+def fetch_feed(feed: Feed, settings: Settings) -> FeedResult:
+    """Ingest one feed (retries for retryable errors happen inside the fetcher)."""
+    return crawl_results([feed], settings)[0]
 
 
-def save_feed_result(store: Store, result: FeedResult, run_id: str | None, summary: IngestSummary) -> None:
-    """Store one feed's articles, rejects and health; add its counts to the summary."""
-    for source, reason in result.rejected:
-        store.reject(run_id, "ingest", result.feed.url, source, reason)
-    summary.rejected += len(result.rejected)
-    if result.error:
-        store.record_feed_result(result.feed.url, result.error)
-        summary.feeds_failed += 1
-        summary.failures.append((result.feed.url, result.error))
-        return
-    new, duplicate = store.insert_articles(result.articles, run_id)
-    store.record_feed_result(result.feed.url, None, result.etag, result.last_modified)
-    summary.feeds_ok += 1
-    summary.not_modified += int(result.not_modified)
-    summary.new, summary.duplicate = summary.new + new, summary.duplicate + duplicate
+def fetch_batch(feeds: Sequence[Feed], settings: Settings) -> list[FeedResult]:
+    """Ingest a batch of feeds concurrently; one result per feed, in order."""
+    return crawl_results(feeds, settings)
+
+
+def save_feed_results(store: Store, results: Sequence[FeedResult], run_id: str | None, summary: IngestSummary,
+                      clusterer: Clusterer | None = None) -> None:
+    """Store feeds' articles (clustered with near duplicates), rejects and health in one transaction."""
+    articles = [a for r in results if not r.error for a in r.articles]
+    with store.held():
+        fresh = store.new_articles(articles)
+        clusters = clusterer.assign(fresh) if clusterer else None
+        with store.transaction():
+            new, _ = store.insert_articles(fresh, run_id, clusters)
+            store.reject_many([(run_id, "ingest", r.feed.url, src, why) for r in results for src, why in r.rejected])
+            store.record_feed_results([(r.feed.url, r.error, r.etag, r.last_modified) for r in results])
+    summary.new, summary.duplicate = summary.new + new, summary.duplicate + len(articles) - new
+    summary.rejected += sum(len(r.rejected) for r in results)
+    for r in results:
+        summary.feeds_ok += r.error is None
+        summary.not_modified += int(r.not_modified)
+        if r.error:
+            summary.feeds_failed += 1
+            summary.failures.append((r.feed.url, r.error))
+
+
+def save_feed_result(store: Store, result: FeedResult, run_id: str | None, summary: IngestSummary,
+                     clusterer: Clusterer | None = None) -> None:
+    """Store one feed's result."""
+    save_feed_results(store, [result], run_id, summary, clusterer)
 
 
 def ingest_feeds(store: Store, settings: Settings, feeds: Sequence[Feed], run_id: str | None,
                  tick: Tick | None = None) -> IngestSummary:
-    """Ingest feeds one after another (flows run them concurrently); one failure never stops the rest."""
-    summary = IngestSummary()
-    for feed in feeds:
-        save_feed_result(store, fetch_feed(feed, settings), run_id, summary)
+    """Ingest feeds concurrently, storing each feed's result as soon as it lands (a crash loses
+    only feeds in flight); one failure never stops the rest."""
+    summary, clusterer = IngestSummary(), Clusterer(store)
+    pending: list[FeedResult] = []
+    last_flush = time.monotonic()
+
+    def flush() -> None:
+        nonlocal last_flush
+        save_feed_results(store, pending, run_id, summary, clusterer)
         if tick:
-            tick(1)
+            tick(len(pending))
+        pending.clear()
+        last_flush = time.monotonic()
+
+    def save(result: FeedResult) -> None:
+        pending.append(result)
+        if len(pending) >= FLUSH_FEEDS or time.monotonic() - last_flush > FLUSH_S:
+            flush()
+
+    crawl_sync(feeds, settings, save)
+    flush()
     return summary
 
 

@@ -15,7 +15,8 @@ import yaml
 from pipeline.errors import InputError
 
 MEDIA_TYPES = ("newspaper", "broadcaster", "online", "magazine", "agency", "social", "other")
-FEED_KINDS = ("rss", "atom", "json", "social")
+# The same tuple as pipeline.feedkinds.KINDS (duplicated: feedkinds imports this module).
+FEED_KINDS = ("rss", "atom", "reddit", "social", "jsonfeed", "mastodon", "bluesky", "export")
 _SLUG = re.compile(r"[^a-z0-9]+")
 
 

@@ -95,7 +95,7 @@ def test_bad_feeds_fail_alone(http, store: Store, settings: Settings) -> None:
     assert summary.new == 1
     reasons = dict(summary.failures)
     assert "too many redirects" in reasons[f"{http.base}/loop.xml"]
-    assert "larger than" in reasons[f"{http.base}/huge.xml"]
+    assert "over the 1000000-byte limit" in reasons[f"{http.base}/huge.xml"]
     assert "not a readable feed" in reasons[f"{http.base}/html.xml"]
     status = {row["url"]: row for row in store.feed_status()}
     assert status[f"{http.base}/loop.xml"]["consecutive_failures"] == 1

@@ -1,0 +1,89 @@
+"""Loopback feed servers for benchmarks: many hosts (127.0.0.x), fixed latency, ETag support."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+TOPICS = ("Harbour council approves new ferry timetable", "Seasonal workers report unpaid overtime",
+          "Storm brings high tides to the coast", "Court rules on asylum appeal backlog",
+          "Local bakery wins regional prize", "Refugee nurses join the county hospital")
+
+
+def feed_xml(host: int, feed: int, items: int) -> bytes:
+    """An RSS 2.0 feed of `items` distinct entries."""
+    base = datetime(2026, 11, 1, tzinfo=UTC)
+    entries = "".join(
+        f"<item><title>{TOPICS[i % len(TOPICS)]} ({host}.{feed}.{i})</title>"
+        f"<link>http://bench{host}.test/{feed}/{i}</link><guid>b-{host}-{feed}-{i}</guid>"
+        f"<pubDate>{format_datetime(base + timedelta(hours=i))}</pubDate>"
+        f"<description>Story {i} of feed {feed} on host {host}: {TOPICS[(i * 7) % len(TOPICS)]}. "
+        f"{'More details follow in the full article. ' * 8}</description></item>" for i in range(items))
+    return (f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Bench {host}.{feed}</title>'
+            f"<link>http://bench{host}.test/</link><description>bench</description>{entries}</channel></rss>").encode()
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: FeedHost
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self) -> None:  # noqa: N802
+        """Serve a feed (200 with ETag, or 304), a 404 for robots.txt, after the simulated latency."""
+        time.sleep(self.server.latency_s)
+        body = self.server.feeds.get(self.path)
+        if body is None:
+            self._send(404, b"not found", {})
+        elif self.headers.get("If-None-Match") == '"v1"':
+            self._send(304, b"", {"ETag": '"v1"'})
+        else:
+            self._send(200, body, {"ETag": '"v1"', "Content-Type": "application/rss+xml; charset=utf-8"})
+
+    def _send(self, status: int, body: bytes, headers: dict[str, str]) -> None:
+        """Write one response."""
+        self.send_response(status)
+        for key, value in headers.items():
+            self.send_header(key, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet."""
+
+
+class FeedHost(ThreadingHTTPServer):
+    """One loopback host serving some feeds."""
+
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Clients closing idle keep-alive connections is normal here."""
+
+    def __init__(self, address: str, feeds: dict[str, bytes], latency_s: float) -> None:
+        super().__init__((address, 0), _Handler)
+        self.feeds, self.latency_s = feeds, latency_s
+        self.base = f"http://{address}:{self.server_address[1]}"
+
+
+@contextmanager
+def serve_feeds(n_feeds: int, items: int, hosts: int, latency_s: float) -> Iterator[list[str]]:
+    """Start `hosts` servers on 127.0.0.2.. carrying `n_feeds` feeds in total; yield the feed URLs."""
+    servers, urls = [], []
+    for h in range(hosts):
+        mine = {f"/feed{f}.xml": feed_xml(h, f, items) for f in range(h, n_feeds, hosts)}
+        server = FeedHost(f"127.0.0.{h + 2}", mine, latency_s)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        urls += [server.base + path for path in mine]
+    try:
+        yield urls
+    finally:
+        for server in servers:
+            server.shutdown()
+            server.server_close()
