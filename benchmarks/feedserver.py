@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import threading
 import time
 from collections.abc import Iterator
@@ -11,9 +12,20 @@ from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+WORDS = ("council", "harbour", "ferry", "workers", "wages", "storm", "tide", "court", "appeal", "bakery",
+         "hospital", "nurses", "school", "budget", "housing", "rents", "market", "fishermen", "quota", "festival",
+         "museum", "bridge", "repairs", "bus", "route", "tram", "river", "flood", "defences", "farmers", "harvest",
+         "prices", "energy", "solar", "panels", "library", "volunteers", "election", "mayor", "police", "station",
+         "closure", "protest", "union", "strike", "talks", "agreement", "record", "season", "match", "coach")
 TOPICS = ("Harbour council approves new ferry timetable", "Seasonal workers report unpaid overtime",
           "Storm brings high tides to the coast", "Court rules on asylum appeal backlog",
           "Local bakery wins regional prize", "Refugee nurses join the county hospital")
+
+
+def story(seed: int, words: int = 80) -> str:
+    """A distinct pseudo-story (seeded), so that near-duplicate detection sees realistic variety."""
+    rng = random.Random(seed)
+    return " ".join(rng.choice(WORDS) for _ in range(words)) + "."
 
 
 def feed_xml(host: int, feed: int, items: int) -> bytes:
@@ -23,8 +35,7 @@ def feed_xml(host: int, feed: int, items: int) -> bytes:
         f"<item><title>{TOPICS[i % len(TOPICS)]} ({host}.{feed}.{i})</title>"
         f"<link>http://bench{host}.test/{feed}/{i}</link><guid>b-{host}-{feed}-{i}</guid>"
         f"<pubDate>{format_datetime(base + timedelta(hours=i))}</pubDate>"
-        f"<description>Story {i} of feed {feed} on host {host}: {TOPICS[(i * 7) % len(TOPICS)]}. "
-        f"{'More details follow in the full article. ' * 8}</description></item>" for i in range(items))
+        f"<description>{story(host * 1_000_000 + feed * 1000 + i)}</description></item>" for i in range(items))
     return (f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Bench {host}.{feed}</title>'
             f"<link>http://bench{host}.test/</link><description>bench</description>{entries}</channel></rss>").encode()
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import typer
 
 from pipeline.config import Settings, load_settings, setup_offline_env
-from pipeline.errors import XenowatchError
+from pipeline.errors import ConfigError, XenowatchError
 from pipeline.store import Store
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -60,6 +60,23 @@ def db_migrate() -> None:
     applied = store.migrate()
     typer.echo(f"{store.path}: schema version {store.schema_version()}"
                + (f" (applied {', '.join(applied)})" if applied else " (up to date)"))
+
+
+@app.command()
+def purge(older_than: int | None = typer.Option(None, "--older-than",
+                                                help="Days (default: retention_days).")) -> None:
+    """Erase text, authors and evidence of social posts older than the retention period."""
+    from datetime import UTC, datetime, timedelta
+
+    settings = State.settings()
+    days = older_than if older_than is not None else settings.retention_days
+    if days <= 0:
+        raise ConfigError("no retention period: pass --older-than DAYS or set retention_days "
+                          "(XENOWATCH_RETENTION_DAYS)")
+    store = Store(settings.db)
+    store.migrate()
+    cutoff = datetime.now(UTC).replace(tzinfo=None) - timedelta(days=days)
+    typer.echo(f"purged {store.purge_posts(cutoff)} social posts older than {days} days")
 
 
 @sources_app.command("import")

@@ -34,7 +34,7 @@ class Settings:
     politeness_s: float = 0.2
     retries: int = 2
     respect_robots: bool = True
-    feed_concurrency: int = 32
+    feed_concurrency: int = 64
     retention_days: int = 0
 
     def __post_init__(self) -> None:

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from pipeline.config import Settings
 from pipeline.errors import FetchError
@@ -17,6 +18,7 @@ from pipeline.extract import extract_page
 from pipeline.feedkinds import parse_document
 from pipeline.fetch import AsyncFetcher
 from pipeline.ingest import FeedResult
+from pipeline.neardup import signatures_of
 from pipeline.record import Article
 from pipeline.sources import Feed
 
@@ -24,9 +26,14 @@ OnResult = Callable[[FeedResult], None]
 POOL_MIN_FEEDS = 8
 
 
-def parse(data: bytes, feed: Feed, secret: str) -> tuple[list[Article], list[tuple[str, str]]]:
-    """Parse a feed document of any supported kind (run in a worker process for large crawls)."""
-    return parse_document(data, feed, secret)
+Parsed = tuple[list[Article], list[tuple[str, str]], dict[str, bytes]]
+
+
+def parse(data: bytes, feed: Feed, secret: str) -> Parsed:
+    """Parse a feed document of any supported kind, with the entries' MinHash signatures
+    (run in a worker process for large crawls: both are CPU work)."""
+    articles, rejected = parse_document(data, feed, secret)
+    return articles, rejected, signatures_of(articles)
 
 
 async def crawl_feed(feed: Feed, fetcher: AsyncFetcher, settings: Settings,
@@ -38,10 +45,11 @@ async def crawl_feed(feed: Feed, fetcher: AsyncFetcher, settings: Settings,
         if data is None:
             return result
         if pool is None:
-            articles, result.rejected = parse(data, feed, settings.pseudonym_secret)
+            parsed = parse(data, feed, settings.pseudonym_secret)
         else:
             loop = asyncio.get_running_loop()
-            articles, result.rejected = await loop.run_in_executor(pool, parse, data, feed, settings.pseudonym_secret)
+            parsed = await loop.run_in_executor(pool, parse, data, feed, settings.pseudonym_secret)
+        articles, result.rejected, result.signatures = parsed
     except FetchError as exc:
         result.error, result.retryable = str(exc), exc.retryable
         return result
@@ -97,8 +105,18 @@ async def crawl(feeds: Sequence[Feed], settings: Settings, on_result: OnResult) 
                 async with slots:
                     return await crawl_feed(feed, fetcher, settings, pool)
 
-            for done in asyncio.as_completed([one(f) for f in feeds]):
+            for done in asyncio.as_completed([one(f) for f in interleave_hosts(feeds)]):
                 on_result(await done)
+
+
+def interleave_hosts(feeds: Sequence[Feed]) -> list[Feed]:
+    """Feeds in round-robin order of their hosts, so that concurrency slots are not all spent
+    waiting on one host's politeness delay."""
+    by_host: dict[str, list[Feed]] = {}
+    for feed in feeds:
+        by_host.setdefault(urlsplit(feed.url).netloc, []).append(feed)
+    queues = list(by_host.values())
+    return [q[i] for i in range(max(map(len, queues), default=0)) for q in queues if i < len(q)]
 
 
 @contextmanager

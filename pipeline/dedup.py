@@ -205,9 +205,13 @@ class NearDupIndex:
 
     def nearest(self, sig: Signature, threshold: float) -> str | None:
         """Most similar candidate at or above threshold; ties go to the earliest indexed."""
-        scored = [(jaccard_estimate(sig, self._sigs[key]), -self._order[key], key) for key in self.candidates(sig)]
-        best = max((entry for entry in scored if entry[0] >= threshold), default=None)
-        return None if best is None else best[2]
+        keys = sorted(self.candidates(sig), key=self._order.__getitem__)
+        if not keys:
+            return None
+        # One vectorised comparison for all candidates (boilerplate can make them many).
+        scores = (np.stack([self._sigs[k] for k in keys]) == np.asarray(sig, dtype=np.uint64)).mean(axis=1)
+        best = int(np.argmax(scores))  # the first maximum: ties go to the earliest indexed
+        return keys[best] if scores[best] >= threshold else None
 
 
 def assign_clusters(items: Sequence[tuple[str, str]], index: NearDupIndex, hasher: MinHasher,
@@ -217,8 +221,15 @@ def assign_clusters(items: Sequence[tuple[str, str]], index: NearDupIndex, hashe
         raise ValueError(f"threshold must be in (0, 1], got {threshold}")
     if index.num_perm != hasher.num_perm:
         raise ValueError(f"index expects {index.num_perm} slots, hasher makes {hasher.num_perm}")
+    sigs = hasher.signatures(text for _, text in items)
+    return assign_signatures([(aid, sig) for (aid, _), sig in zip(items, sigs)], index, clusters, threshold)
+
+
+def assign_signatures(items: Sequence[tuple[str, Signature]], index: NearDupIndex,
+                      clusters: dict[str, str], threshold: float = 0.7) -> dict[str, str]:
+    """assign_clusters for signatures computed elsewhere (in parser worker processes, say)."""
     out: dict[str, str] = {}
-    for (article_id, _), sig in zip(items, hasher.signatures(text for _, text in items)):
+    for article_id, sig in items:
         if article_id not in index:  # an id seen before keeps its cluster: re-runs are idempotent
             match = index.nearest(sig, threshold)
             clusters[article_id] = article_id if match is None else clusters.get(match, match)

@@ -8,24 +8,38 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import trafilatura
 
+from pipeline.errors import ItemRejected
 from pipeline.record import Article
 
 TRACKING = re.compile(r"^(utm_\w+|fbclid|gclid|mc_cid|mc_eid|ref|cmpid|xtor|at_medium|at_campaign)$", re.I)
 _TAGS = re.compile(r"<[^>]+>")
 _SPACES = re.compile(r"[ \t\r\f\v]+")
+_PATH_END = re.compile(r"[/\s]+\Z")
 MIN_TEXT_CHARS = 200
 
 
 def canonical_url(url: str) -> str:
-    """Lowercase scheme and host, no tracking parameters, fragment or trailing slash."""
-    parts = urlsplit(url.strip())
+    """Lowercase scheme and host, no tracking parameters, fragment or trailing slash.
+
+    Raises ItemRejected when the URL cannot be used: unparseable (a bad port, a broken IPv6 literal,
+    a host that is invalid under NFKC) or an http(s) URL without a host."""
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError as exc:
+        raise ItemRejected(f"URL {url[:100]!r} is invalid ({exc})") from exc
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").strip().lower()
+    if not host and scheme in ("http", "https"):
+        raise ItemRejected(f"URL {url[:100]!r} has no host")
     query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
                        if not TRACKING.match(k)])
-    path = parts.path.rstrip("/") or ""
-    host = (parts.hostname or "").lower()
-    if parts.port and (parts.scheme, parts.port) not in (("http", 80), ("https", 443)):
-        host = f"{host}:{parts.port}"
-    return urlunsplit((parts.scheme.lower(), host, path, query, ""))
+    path = _PATH_END.sub("", parts.path)  # no trailing slash, nor whitespace a dropped fragment exposed
+    if ":" in host:  # an IPv6 literal keeps its brackets
+        host = f"[{host}]"
+    if port is not None and (scheme, port) not in (("http", 80), ("https", 443)):
+        host = f"{host}:{port}"
+    return urlunsplit((scheme, host, path, query, ""))
 
 
 def strip_html(fragment: str) -> str:

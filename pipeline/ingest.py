@@ -29,6 +29,7 @@ class FeedResult:
     not_modified: bool = False
     etag: str | None = None
     last_modified: str | None = None
+    signatures: dict[str, bytes] = field(default_factory=dict)
 
 
 def pseudonymize(author: str | None, secret: str) -> str | None:

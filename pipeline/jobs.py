@@ -60,7 +60,8 @@ def save_feed_results(store: Store, results: Sequence[FeedResult], run_id: str |
     articles = [a for r in results if not r.error for a in r.articles]
     with store.held():
         fresh = store.new_articles(articles)
-        clusters = clusterer.assign(fresh) if clusterer else None
+        known = {k: v for r in results for k, v in r.signatures.items()}
+        clusters = clusterer.assign(fresh, known) if clusterer else None
         with store.transaction():
             new, _ = store.insert_articles(fresh, run_id, clusters)
             store.reject_many([(run_id, "ingest", r.feed.url, src, why) for r in results for src, why in r.rejected])

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 
-from pipeline.dedup import MinHasher, NearDupIndex, assign_clusters, signature_from_bytes, signature_to_bytes
+from pipeline.dedup import MinHasher, NearDupIndex, assign_signatures, signature_from_bytes, signature_to_bytes
 from pipeline.record import Article
 from pipeline.store import Store
 
@@ -18,12 +19,46 @@ class Clusterer:
     def __init__(self, store: Store, days: int = WINDOW_DAYS) -> None:
         self.hasher, self.index = MinHasher(), NearDupIndex()
         self.clusters: dict[str, str] = {}
-        for article_id, cluster_id, blob in store.recent_signatures(days):
-            self.index.add(article_id, signature_from_bytes(blob))
-            self.clusters[article_id] = cluster_id
+        self._store, self._days, self._loaded = store, days, False
 
-    def assign(self, articles: Sequence[Article]) -> dict[str, tuple[str, bytes]]:
-        """Article id -> (cluster id, signature bytes) for articles not indexed yet."""
-        items = [(a.id, f"{a.title}\n{a.text}") for a in articles if a.id not in self.index]
-        clusters = assign_clusters(items, self.index, self.hasher, self.clusters, THRESHOLD)
+    def _load(self) -> None:
+        """Index the recent stored articles, once, when the first new article arrives (a re-poll
+        where nothing changed never pays for it)."""
+        for article_id, cluster_id, blob in self._store.recent_signatures(self._days):
+            if article_id not in self.index:
+                self.index.add(article_id, signature_from_bytes(blob))
+                self.clusters[article_id] = cluster_id
+        self._loaded = True
+
+    def assign(self, articles: Sequence[Article],
+               known: dict[str, bytes] | None = None) -> dict[str, tuple[str, bytes]]:
+        """Article id -> (cluster id, signature bytes) for articles not indexed yet; `known`
+        signatures (computed by the parser workers) are used as they are."""
+        if not articles:
+            return {}
+        if not self._loaded:
+            self._load()
+        known = known or {}
+        todo = [a for a in articles if a.id not in self.index]
+        missing = [a for a in todo if a.id not in known]
+        computed = dict(zip((a.id for a in missing), self.hasher.signatures(document_text(a) for a in missing)))
+        items = [(a.id, computed[a.id] if a.id in computed else signature_from_bytes(known[a.id])) for a in todo]
+        clusters = assign_signatures(items, self.index, self.clusters, THRESHOLD)
         return {aid: (clusters[aid], signature_to_bytes(self.index.signature(aid))) for aid, _ in items}
+
+
+def document_text(article: Article) -> str:
+    """What near-duplicate detection compares."""
+    return f"{article.title}\n{article.text}"
+
+
+@lru_cache(maxsize=1)
+def _hasher() -> MinHasher:
+    """One MinHasher per process."""
+    return MinHasher()
+
+
+def signatures_of(articles: Sequence[Article]) -> dict[str, bytes]:
+    """Signature bytes of articles, keyed by id (run where the articles are parsed)."""
+    sigs = _hasher().signatures(document_text(a) for a in articles)
+    return {a.id: signature_to_bytes(sig) for a, sig in zip(articles, sigs)}

@@ -122,3 +122,11 @@ def test_not_a_database_is_one_clear_line(tmp_path: Path) -> None:
                           capture_output=True, text=True)
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
     assert "not a valid DuckDB database file" in proc.stderr and "--db" in proc.stderr
+
+
+def test_purge_needs_a_period(tmp_path: Path) -> None:
+    db = str(tmp_path / "x.duckdb")
+    result = runner.invoke(app, ["--db", db, "purge"])
+    assert result.exit_code != 0 and "no retention period" in str(result.exception)
+    ok = runner.invoke(app, ["--db", db, "purge", "--older-than", "30"])
+    assert ok.exit_code == 0 and "purged 0 social posts older than 30 days" in ok.output

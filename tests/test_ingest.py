@@ -121,3 +121,13 @@ def test_local_file_feed(tmp_path: Path) -> None:
     data = feed_text("atom_basic.xml", "http://x.test").encode()
     articles, rejected = parse_feed(data, Feed(url="file:///f.xml", outlet_id="o", kind="atom"), "k")
     assert len(articles) == 1 and not rejected and articles[0].url == "http://x.test/b/1"
+
+
+def test_interleave_hosts_round_robin() -> None:
+    from pipeline.crawl import interleave_hosts
+
+    feeds = [Feed(url=f"http://{h}.test/{i}", outlet_id=h) for h in ("a", "b") for i in range(3)]
+    feeds.append(Feed(url="http://c.test/0", outlet_id="c"))
+    order = [f.url for f in interleave_hosts(feeds)]
+    assert order[:3] == ["http://a.test/0", "http://b.test/0", "http://c.test/0"]
+    assert sorted(order) == sorted(f.url for f in feeds)

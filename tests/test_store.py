@@ -67,3 +67,17 @@ def test_waits_for_another_writer(db_path: Path) -> None:
         assert Store(db_path).insert_articles([_article(1)], None) == (1, 0)
     finally:
         proc.join()
+
+
+def test_purge_erases_old_posts_only(store: Store) -> None:
+    old = Article(url="http://s.test/1", outlet="s", text="A post by someone", kind="post", author="author:abc",
+                  published=datetime(2025, 1, 1, tzinfo=UTC))
+    new = Article(url="http://s.test/2", outlet="s", text="A recent post", kind="post", author="author:def",
+                  published=datetime(2026, 11, 1, tzinfo=UTC))
+    news = Article(url="http://n.test/1", outlet="n", text="An old article", published=datetime(2025, 1, 1, tzinfo=UTC))
+    store.insert_articles([old, new, news], None)
+    assert store.purge_posts(datetime(2026, 1, 1)) == 1
+    assert store.purge_posts(datetime(2026, 1, 1)) == 0
+    texts = {a.url: (a.text, a.author, a.extraction) for a in store.pending_classification("m")}
+    assert texts["http://s.test/1"] == ("", None, "purged")
+    assert texts["http://s.test/2"][0] == "A recent post" and texts["http://n.test/1"][0] == "An old article"
