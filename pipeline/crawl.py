@@ -128,8 +128,22 @@ def _parser_pool(n_feeds: int) -> Iterator[Executor | None]:
         yield None
         return
     context = multiprocessing.get_context("fork" if sys.platform == "linux" else None)
-    with ProcessPoolExecutor(max_workers=min(cpus, 4), mp_context=context) as pool:
+    with ProcessPoolExecutor(max_workers=min(cpus, 4), mp_context=context, initializer=_die_with_parent,
+                             initargs=(os.getpid(),)) as pool:
         yield pool
+
+
+def _die_with_parent(parent: int) -> None:
+    """Ask Linux to kill a worker when its parent dies, so a killed run leaves no orphans."""
+    if sys.platform != "linux":
+        return
+    import ctypes
+    import signal
+
+    pr_set_pdeathsig = 1
+    ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
+    if os.getppid() != parent:  # the parent died between fork and prctl: reparented already
+        os._exit(1)
 
 
 def crawl_sync(feeds: Sequence[Feed], settings: Settings, on_result: OnResult) -> None:

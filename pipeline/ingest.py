@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -42,7 +43,7 @@ def pseudonymize(author: str | None, secret: str) -> str | None:
 
 def parse_feed(data: bytes, feed: Feed, secret: str) -> tuple[list[Article], list[tuple[str, str]]]:
     """Entries of a feed document as articles; unusable entries with their reason."""
-    parsed = feedparser.parse(data)
+    parsed = feedparser.parse(fix_declared_charset(data))
     if not parsed.entries and (parsed.bozo or not parsed.get("version")):
         reason = getattr(parsed, "bozo_exception", None) or "no entries and not an RSS, Atom or RDF document"
         raise FetchError(f"{feed.url}: not a readable feed ({reason})")
@@ -77,17 +78,48 @@ def _entry_body(entry: Any) -> str:
     return strip_html(max(contents, key=len) if contents else entry.get("summary", ""))
 
 
+_PROLOG = re.compile(rb"^(\s*<\?xml[^>]*?encoding=[\"'])([\w.:-]+)([\"'])", re.I)
+_SINGLE_BYTE = {b"windows-1252", b"cp1252", b"iso-8859-1", b"iso-8859-15", b"latin-1", b"latin1", b"us-ascii", b"ascii"}
+_ISO_DAY = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})")
+
+
+def fix_declared_charset(data: bytes) -> bytes:
+    """Trust UTF-8 over a prolog that declares a single-byte charset when the bytes are valid,
+    non-ASCII UTF-8 (a common server mistake that would otherwise store mojibake)."""
+    match = _PROLOG.match(data)
+    if not match or match.group(2).lower() not in _SINGLE_BYTE or data.isascii():
+        return data
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data
+    return _PROLOG.sub(rb"\1utf-8\3", data, count=1)
+
+
 def _entry_date(entry: Any) -> datetime | None:
-    """Published (or updated) time in UTC, None when missing or invalid."""
-    for key in ("published_parsed", "updated_parsed"):
-        value = entry.get(key)
-        if value:
+    """Published (or updated) time in UTC, None when missing or invalid (feedparser rolls impossible
+    ISO dates such as 2026-02-30 over into the next month: those are refused here)."""
+    for key in ("published", "updated"):
+        value = entry.get(f"{key}_parsed")
+        if value and _real_day(str(entry.get(key, ""))):
             try:
                 year, month, day, hour, minute, second = value[:6]
                 return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
             except (TypeError, ValueError):
                 continue
     return None
+
+
+def _real_day(raw: str) -> bool:
+    """False for an ISO date that names a day that does not exist."""
+    match = _ISO_DAY.match(raw)
+    if not match:
+        return True
+    try:
+        datetime(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+    except ValueError:
+        return False
+    return True
 
 
 def local_feed(path: Path, outlets: dict[str, Outlet]) -> tuple[Feed, Outlet | None]:

@@ -123,7 +123,10 @@ def _validate(rows: list[tuple[int, dict[str, Any]]], path: Path) -> tuple[list[
     for line, row in rows:
         outlet = _outlet(row, path, line)
         outlets[outlet.id] = outlet
-        for feed in row.get("feeds") or []:
+        listed = row.get("feeds") or []
+        if not isinstance(listed, list):
+            raise InputError(f"{path}:{line}: 'feeds' must be a list of URLs or of {{url, kind}} mappings")
+        for feed in listed:
             feeds.append(_feed(feed, outlet.id, path, line))
     if not outlets:
         raise InputError(f"{path}: no outlets found; see README 'Sources' for the expected columns")
