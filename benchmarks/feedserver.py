@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import random
 import threading
 import time
@@ -82,9 +83,8 @@ class FeedHost(ThreadingHTTPServer):
         self.base = f"http://{address}:{self.server_address[1]}"
 
 
-@contextmanager
-def serve_feeds(n_feeds: int, items: int, hosts: int, latency_s: float) -> Iterator[list[str]]:
-    """Start `hosts` servers on 127.0.0.2.. carrying `n_feeds` feeds in total; yield the feed URLs."""
+def _serve(n_feeds: int, items: int, hosts: int, latency_s: float, out: Any, stop: Any) -> None:
+    """Child process: start the hosts, report their feed URLs, serve until told to stop."""
     servers, urls = [], []
     for h in range(hosts):
         mine = {f"/feed{f}.xml": feed_xml(h, f, items) for f in range(h, n_feeds, hosts)}
@@ -92,9 +92,22 @@ def serve_feeds(n_feeds: int, items: int, hosts: int, latency_s: float) -> Itera
         threading.Thread(target=server.serve_forever, daemon=True).start()
         servers.append(server)
         urls += [server.base + path for path in mine]
+    out.put(urls)
+    stop.wait()
+
+
+@contextmanager
+def serve_feeds(n_feeds: int, items: int, hosts: int, latency_s: float) -> Iterator[list[str]]:
+    """Start `hosts` servers on 127.0.0.2.. carrying `n_feeds` feeds in total, in their own process
+    (remote servers do not share the client's CPU time); yield the feed URLs."""
+    context = multiprocessing.get_context("fork")
+    out, stop = context.Queue(), context.Event()
+    proc = context.Process(target=_serve, args=(n_feeds, items, hosts, latency_s, out, stop), daemon=True)
+    proc.start()
     try:
-        yield urls
+        yield out.get(timeout=60)
     finally:
-        for server in servers:
-            server.shutdown()
-            server.server_close()
+        stop.set()
+        proc.join(timeout=10)
+        if proc.is_alive():
+            proc.kill()

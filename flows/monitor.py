@@ -8,6 +8,7 @@ from typing import Any
 
 from prefect import flow
 from prefect.futures import wait
+from prefect.task_runners import ThreadPoolTaskRunner
 
 import flows  # noqa: F401  (offline settings before Prefect loads)
 from flows.tasks import classify_pending, fetch_batch, score_pending
@@ -19,9 +20,11 @@ from pipeline.sources import Feed
 from pipeline.store import Store
 
 BATCH_SIZE = 50
+# Batches run side by side, each fetching its feeds concurrently (feed_concurrency, per_host).
+BATCHES_AT_ONCE = 4
 
 
-@flow(name="xenowatch-ingest")
+@flow(name="xenowatch-ingest", task_runner=ThreadPoolTaskRunner(max_workers=BATCHES_AT_ONCE))
 def ingest_flow(settings: Settings, feeds: list[Feed]) -> dict[str, Any]:
     """Fetch batches of feeds concurrently; a batch whose task fails is recorded per feed, not fatal."""
     store = Store(settings.db)
