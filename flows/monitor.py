@@ -24,7 +24,7 @@ BATCH_SIZE = 50
 BATCHES_AT_ONCE = 4
 
 
-@flow(name="xenowatch-ingest", task_runner=ThreadPoolTaskRunner(max_workers=BATCHES_AT_ONCE))
+@flow(name="xenowatch-ingest", task_runner=ThreadPoolTaskRunner(max_workers=BATCHES_AT_ONCE))  # type: ignore[arg-type]
 def ingest_flow(settings: Settings, feeds: list[Feed]) -> dict[str, Any]:
     """Fetch batches of feeds concurrently; a batch whose task fails is recorded per feed, not fatal."""
     store = Store(settings.db)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+from datetime import UTC, datetime
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import trafilatura
@@ -51,13 +52,26 @@ def strip_html(fragment: str) -> str:
 
 
 def extract_page(article: Article, page: bytes | str) -> Article:
-    """Fill title, text and author from a fetched page; an empty extraction is recorded as such."""
+    """Fill title, text, author and (when the feed had none) the date from a fetched page;
+    an empty or paywalled extraction is recorded as such and the feed's text kept."""
     doc = page.decode("utf-8", errors="replace") if isinstance(page, bytes) else page
     text = trafilatura.extract(doc, url=article.url, include_comments=False,
                                include_tables=False, favor_precision=True) or ""
     meta = trafilatura.extract_metadata(doc, default_url=article.url)
     title = article.title or (meta.title if meta and meta.title else "")
     author = article.author or (meta.author if meta and meta.author else None)
+    published = article.published or page_date(meta.date if meta else None)
     if len(text) < MIN_TEXT_CHARS and len(text) < len(article.text):
-        return article.evolve(title=title, author=author, extraction="empty")
-    return article.evolve(title=title, text=text, author=author, extraction="page")
+        return article.evolve(title=title, author=author, published=published, extraction="empty")
+    return article.evolve(title=title, text=text, author=author, published=published, extraction="page")
+
+
+def page_date(value: str | None) -> datetime | None:
+    """A page's date (trafilatura gives YYYY-MM-DD, sometimes with a time) as UTC; None if invalid."""
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)

@@ -131,3 +131,14 @@ def test_interleave_hosts_round_robin() -> None:
     order = [f.url for f in interleave_hosts(feeds)]
     assert order[:3] == ["http://a.test/0", "http://b.test/0", "http://c.test/0"]
     assert sorted(order) == sorted(f.url for f in feeds)
+
+
+def test_page_date_fills_a_missing_feed_date() -> None:
+    from pipeline.extract import extract_page, page_date
+    from pipeline.record import Article
+
+    page = (RES / "page.html").read_text().replace(
+        "<head>", '<head><meta property="article:published_time" content="2026-03-04T10:00:00+01:00">')
+    article = extract_page(Article(url="http://x.test/a", outlet="o"), page)
+    assert article.published is not None and article.published.year == 2026 and article.published.month == 3
+    assert page_date("not a date") is None and page_date("2026-05-01").tzinfo is not None
