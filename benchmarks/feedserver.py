@@ -10,8 +10,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from pipeline.loopback import LoopbackServer, QuietHandler
 
 WORDS = ("council", "harbour", "ferry", "workers", "wages", "storm", "tide", "court", "appeal", "bakery",
          "hospital", "nurses", "school", "budget", "housing", "rents", "market", "fishermen", "quota", "festival",
@@ -41,7 +42,7 @@ def feed_xml(host: int, feed: int, items: int) -> bytes:
             f"<link>http://bench{host}.test/</link><description>bench</description>{entries}</channel></rss>").encode()
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(QuietHandler):
     server: FeedHost
     protocol_version = "HTTP/1.1"
 
@@ -50,37 +51,19 @@ class _Handler(BaseHTTPRequestHandler):
         time.sleep(self.server.latency_s)
         body = self.server.feeds.get(self.path)
         if body is None:
-            self._send(404, b"not found", {})
+            self.reply(404, b"not found")
         elif self.headers.get("If-None-Match") == '"v1"':
-            self._send(304, b"", {"ETag": '"v1"'})
+            self.reply(304, b"", {"ETag": '"v1"'})
         else:
-            self._send(200, body, {"ETag": '"v1"', "Content-Type": "application/rss+xml; charset=utf-8"})
-
-    def _send(self, status: int, body: bytes, headers: dict[str, str]) -> None:
-        """Write one response."""
-        self.send_response(status)
-        for key, value in headers.items():
-            self.send_header(key, value)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Quiet."""
+            self.reply(200, body, {"ETag": '"v1"', "Content-Type": "application/rss+xml; charset=utf-8"})
 
 
-class FeedHost(ThreadingHTTPServer):
+class FeedHost(LoopbackServer):
     """One loopback host serving some feeds."""
 
-    daemon_threads = True
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        """Clients closing idle keep-alive connections is normal here."""
-
     def __init__(self, address: str, feeds: dict[str, bytes], latency_s: float) -> None:
-        super().__init__((address, 0), _Handler)
+        super().__init__(_Handler, address)
         self.feeds, self.latency_s = feeds, latency_s
-        self.base = f"http://{address}:{self.server_address[1]}"
 
 
 def _serve(n_feeds: int, items: int, hosts: int, latency_s: float, out: Any, stop: Any) -> None:

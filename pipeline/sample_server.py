@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from email.utils import format_datetime
 from functools import lru_cache
 from html import escape
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -18,6 +16,7 @@ from typing import Any
 import yaml
 
 from pipeline.errors import XenowatchError
+from pipeline.loopback import LoopbackServer, QuietHandler, running
 
 SAMPLE = "pipeline.sample"
 # A fixed port keeps the sample's URLs, and so its article ids, the same from one demo to the next.
@@ -94,7 +93,7 @@ def page(item: dict[str, Any]) -> str:
             "<footer>© Sample outlet. All rights reserved.</footer></body></html>")
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(QuietHandler):
     """Serves /feeds/<outlet>.xml and /<outlet>/<id>.html from the sample corpus."""
 
     server: SampleServer
@@ -102,25 +101,14 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
         """Answer one GET."""
         body, ctype = self.server.resolve(self.path)
-        self.send_response(200 if body is not None else 404)
-        self.send_header("Content-Type", ctype)
-        data = (body or "not found").encode("utf-8")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Quiet: the demo prints its own progress."""
+        self.reply(200 if body is not None else 404, (body or "not found").encode("utf-8"), {"Content-Type": ctype})
 
 
-class SampleServer(ThreadingHTTPServer):
+class SampleServer(LoopbackServer):
     """A loopback server over the sample items."""
 
-    daemon_threads = True
-
     def __init__(self, port: int = DEFAULT_PORT) -> None:
-        super().__init__(("127.0.0.1", port), _Handler)
-        self.base = f"http://127.0.0.1:{self.server_address[1]}"
+        super().__init__(_Handler, port=port)
         self.kinds = _feed_kinds()
         self.items = {it["id"]: it for it in sample_items()}
 
@@ -149,13 +137,8 @@ def serve_sample(port: int = DEFAULT_PORT) -> Iterator[SampleServer]:
     except OSError as exc:
         raise XenowatchError(f"cannot serve the sample on 127.0.0.1:{port} ({exc.strerror}); "
                              "stop what uses that port or set XENOWATCH_DEMO_PORT") from exc
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with running(server):
         yield server
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def write_sources(base: str, path: Path) -> Path:

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from pipeline.config import Settings, setup_offline_env
+from pipeline.loopback import LoopbackServer, QuietHandler, running
 from pipeline.store import Store
 
 setup_offline_env()
@@ -19,16 +19,13 @@ RESOURCES = Path(__file__).parent / "resources"
 Route = tuple[int, dict[str, str], bytes]
 
 
-class Routes(ThreadingHTTPServer):
+class Routes(LoopbackServer):
     """A loopback server answering from a table of canned responses (path -> status, headers, body)."""
 
-    daemon_threads = True
-
     def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
+        super().__init__(_Handler)
         self.table: dict[str, Route | Callable[[BaseHTTPRequestHandler], Route]] = {}
         self.hits: dict[str, int] = {}
-        self.base = f"http://127.0.0.1:{self.server_address[1]}"
 
     def add(self, path: str, body: bytes | str, status: int = 200, **headers: str) -> str:
         """Register a response and return its URL."""
@@ -37,7 +34,7 @@ class Routes(ThreadingHTTPServer):
         return self.base + path
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(QuietHandler):
     server: Routes
 
     def do_GET(self) -> None:  # noqa: N802
@@ -45,26 +42,14 @@ class _Handler(BaseHTTPRequestHandler):
         self.server.hits[self.path] = self.server.hits.get(self.path, 0) + 1
         entry = self.server.table.get(self.path, (404, {}, b"not found"))
         status, headers, body = entry(self) if callable(entry) else entry
-        self.send_response(status)
-        for key, value in headers.items():
-            self.send_header(key, value)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Quiet."""
+        self.reply(status, body, headers)
 
 
 @pytest.fixture
 def http() -> Iterator[Routes]:
     """A loopback server with canned routes."""
-    server = Routes()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
+    with running(Routes()) as server:
+        yield server
 
 
 @pytest.fixture
