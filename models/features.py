@@ -8,8 +8,8 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
-import yaml
 
+from pipeline.config import read_yaml_mapping
 from pipeline.text import fold
 
 _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s", "!": "i"})
@@ -82,7 +82,7 @@ def _union(patterns: list[str]) -> re.Pattern[str]:
 def load_hate_lexicon(path: Path | None = None) -> HateLexicon:
     """Read and compile models/lexicons/hate_terms.yaml."""
     path = path or Path(__file__).parent / "lexicons" / "hate_terms.yaml"
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data = read_yaml_mapping(path, "hate lexicon")
     targets = tuple((group, _union([pat])) for group, pat in data["targets"].items())
     return HateLexicon(version=str(data["version"]), targets=targets,
                        dehumanising=_union(data["dehumanising"]), threats=_union(data["threats"]),

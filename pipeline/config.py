@@ -8,6 +8,8 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any, Mapping
 
+import yaml
+
 from pipeline.errors import ConfigError
 
 DEVICES = ("cpu", "cuda")
@@ -107,6 +109,20 @@ def _read_toml(path: Path) -> dict[str, Any]:
     if not isinstance(table, dict):
         raise ConfigError(f"{path}: [xenowatch] must be a table of settings")
     return table
+
+
+def read_yaml_mapping(path: Path, what: str) -> dict[str, Any]:
+    """A YAML file that must hold a mapping (rubric, lexicons, claim library), or a clear ConfigError."""
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the {what} ({exc.strerror or exc}); "
+                          "pass the path of an existing YAML file") from exc
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML ({exc}); fix the syntax") from exc
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: the {what} must be a mapping, not {type(raw).__name__}")
+    return dict(raw)
 
 
 def setup_offline_env() -> None:

@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import yaml
 
 import models
 from models.encoder import Encoder
+from pipeline.config import read_yaml_mapping
 from pipeline.errors import ConfigError
 from pipeline.record import Article, ClaimMatch, Span
 from pipeline.text import fold, sentence_spans
@@ -117,14 +117,8 @@ def default_claims_path() -> Path:
 def load_claims(path: Path | None = None) -> ClaimLibrary:
     """Read and validate a claim library (the bundled one by default)."""
     path = path or default_claims_path()
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read the claim library ({exc}); "
-                          "pass the path of an existing YAML file") from exc
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML ({exc}); fix the syntax") from exc
-    if not isinstance(raw, dict) or not raw.get("version") or not isinstance(raw.get("claims"), list):
+    raw = read_yaml_mapping(path, "claim library")
+    if not raw.get("version") or not isinstance(raw.get("claims"), list):
         raise ConfigError(f"{path}: expected a mapping with 'version', 'subjects' and a list "
                           "'claims'; see models/lexicons/claims.yaml for the layout")
     subjects = _per_language(raw.get("subjects"), str(path), "subjects", many=True)

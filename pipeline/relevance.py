@@ -9,10 +9,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
 import models
 from models.features import deobfuscate
+from pipeline.config import read_yaml_mapping
 from pipeline.errors import ConfigError
 from pipeline.record import Article, Span
 
@@ -39,11 +38,11 @@ class Lexicon:
 def load_lexicon(path: Path | None = None) -> Lexicon:
     """Read and compile the relevance lexicon."""
     path = path or Path(models.__file__).parent / "lexicons" / "relevance.yaml"
+    data = read_yaml_mapping(path, "relevance lexicon")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
         terms = {lang: tuple((re.compile(r"\b(?:" + t["pattern"] + ")"), float(t["weight"]))
                              for t in entries) for lang, entries in data["terms"].items()}
-    except (OSError, KeyError, TypeError, re.error, yaml.YAMLError) as exc:
+    except (KeyError, TypeError, AttributeError, re.error) as exc:
         raise ConfigError(f"relevance lexicon {path} is invalid: {exc}") from exc
     terms.setdefault("all", ())
     return Lexicon(version=str(data.get("version", "unversioned")), scale=float(data.get("scale", 1.4)),

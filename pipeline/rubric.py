@@ -10,9 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 import models
+from pipeline.config import read_yaml_mapping
 from pipeline.errors import ConfigError
 from pipeline.record import Article, Criterion, RubricResult, Span
 from pipeline.text import fold, sentence_spans
@@ -115,14 +114,7 @@ def _need(ok: bool, message: str) -> None:
 
 def _read_yaml(path: Path) -> dict[str, Any]:
     """Parse the rubric file into a mapping."""
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read the rubric file: {exc.strerror}") from exc
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
-    _need(isinstance(raw, dict), f"{path}: must be a mapping with version, languages, criteria")
-    return dict(raw)
+    return read_yaml_mapping(path, "rubric file (version, languages, criteria)")
 
 
 def _is_number(value: Any, low: float, high: float = float("inf")) -> bool:

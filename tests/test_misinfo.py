@@ -333,6 +333,9 @@ def test_unreadable_or_invalid_files_are_config_errors(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="not valid YAML"):
         load_claims(bad)
     bad.write_text("- just a list\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="claim library must be a mapping, not list"):
+        load_claims(bad)
+    bad.write_text("version: x\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="'version', 'subjects' and a list 'claims'"):
         load_claims(bad)
 
