@@ -6,6 +6,7 @@ import asyncio
 import multiprocessing
 import os
 import sys
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
@@ -124,7 +125,8 @@ def _parser_pool(n_feeds: int) -> Iterator[Executor | None]:
     """Worker processes for feed parsing (pure-Python and CPU-bound) when a crawl is large enough
     to pay for them; the event loop then keeps fetching and storing meanwhile."""
     cpus = os.cpu_count() or 1
-    if n_feeds < POOL_MIN_FEEDS or cpus < 2:
+    # Forking from a worker thread (a Prefect task) could copy a lock held by another thread.
+    if n_feeds < POOL_MIN_FEEDS or cpus < 2 or threading.current_thread() is not threading.main_thread():
         yield None
         return
     context = multiprocessing.get_context("fork" if sys.platform == "linux" else None)
