@@ -76,6 +76,9 @@ def run_benchmark(settings: Settings, quick: bool = False, say: Callable[[str], 
                                 "naive_texts_per_s": round(len(texts) / t_naive, 1),
                                 "ratio_to_bare_encoder": round(t_bare / t_ours, 3),
                                 "speedup_vs_naive": round(t_naive / t_ours, 2)}
+    from models.functional import load_cases, run_suite
+
+    out["functional"] = run_suite(clf.hate, load_cases())
     short = out["corpora"]["short"]
     out.update(texts_per_s=short["texts_per_s"], ratio_to_bare_encoder=short["ratio_to_bare_encoder"],
                speedup_vs_naive=short["speedup_vs_naive"], peak_rss_mb=peak_rss_mb())
@@ -89,6 +92,10 @@ def format_table(result: dict[str, Any]) -> str:
         lines.append(f"{name:<8}{c['texts']:>7}{c['texts_per_s']:>10}{c['bare_encoder_texts_per_s']:>12}"
                      f"{c['naive_texts_per_s']:>10}{c['ratio_to_bare_encoder']:>9}{c['speedup_vs_naive']:>10}")
     lines.append(f"peak RSS {result['peak_rss_mb']} MiB; backend {result['backend']}; ONNX: {result['onnx']}")
+    if "functional" in result:
+        from models.functional import format_suite
+
+        lines.append(format_suite(result["functional"]))
     for key, m in result.get("quality", {}).items():
         lines.append(f"quality {key:<26} n={m['n']:<5} P={m['precision']:.3f} R={m['recall']:.3f} "
                      f"F1={m['f1']:.3f} AUC={m['auc']}")

@@ -52,11 +52,17 @@ def train(data: Path = typer.Option(..., "--data", help="Folder of labelled data
 
 
 @app.command("eval")
-def evaluate(data: Path = typer.Option(..., "--data", help="Folder of labelled data (../shared/data)."),
+def evaluate(data: Path | None = typer.Option(None, "--data", help="Folder of labelled data (../shared/data)."),
+             functional: bool = typer.Option(False, "--functional",
+                                             help="Run the hand-written EN/FR/ES functional suite."),
              datasets: str = typer.Option("hatexplain,mlma,iwg_german_refugees,ethos", "--datasets"),
              limit: int | None = typer.Option(None, "--limit", help="At most N test examples per dataset."),
              as_json: bool = typer.Option(False, "--json")) -> None:
-    """Quality of the current model on the test splits, per dataset and language."""
+    """Quality of the current model: test splits per dataset and language, and/or the functional suite."""
+    if functional or data is None:
+        _functional(as_json)
+    if data is None:
+        return
     from models.evaluation import evaluate_model
 
     table = evaluate_model(State.settings(), data, _names(datasets), limit)
@@ -67,6 +73,17 @@ def evaluate(data: Path = typer.Option(..., "--data", help="Folder of labelled d
         c = m["confusion"]
         typer.echo(f"{key:<28} n={m['n']:<5} P={m['precision']:.3f} R={m['recall']:.3f} F1={m['f1']:.3f} "
                    f"AUC={m['auc']}  tp={c['tp']} fp={c['fp']} fn={c['fn']} tn={c['tn']}")
+
+
+def _functional(as_json: bool) -> None:
+    """Print the functional suite's results."""
+    from models.functional import format_suite, load_cases, run_suite
+    from models.hate import load_hate_model
+
+    settings = State.settings()
+    model = load_hate_model(settings.head, settings.device, settings.batch_size, settings.hate_threshold)
+    result = run_suite(model, load_cases())
+    typer.echo(json.dumps(result, indent=2) if as_json else format_suite(result))
 
 
 @bench_app.command("ingest")
