@@ -79,6 +79,14 @@ def purge(older_than: int | None = typer.Option(None, "--older-than",
     typer.echo(f"purged {store.purge_posts(cutoff)} social posts older than {days} days")
 
 
+@db_app.command("backup")
+def db_backup(path: Path = typer.Argument(..., help="New DuckDB file to write.")) -> None:
+    """A consistent copy of the database, safe while flows write."""
+    store = Store(State.settings().db)
+    store.migrate()
+    typer.echo(f"backup written to {store.backup(path)}")
+
+
 @sources_app.command("import")
 def sources_import(file: Path = typer.Argument(..., help="OPML, CSV or YAML file.")) -> None:
     """Register outlets and feeds; a bad row refuses the whole file."""

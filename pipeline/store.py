@@ -133,6 +133,24 @@ class Store:
                     applied.append(name)
         return applied
 
+    def backup(self, target: Path) -> Path:
+        """A consistent copy of the database in a new file: taken inside one connection, which holds
+        the file lock, so writers wait (and retry) rather than change it half-way."""
+        if target.exists():
+            raise StoreError(f"{target} already exists; choose a new file for the backup")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(target.name + ".partial")
+        partial.unlink(missing_ok=True)
+        with self.held(), self.connect() as con:
+            name = con.execute("SELECT current_database()").fetchall()[0][0]
+            con.execute("ATTACH ? AS xw_backup", [str(partial)])
+            try:
+                con.execute(f'COPY FROM DATABASE "{name}" TO xw_backup').fetchall()
+            finally:
+                con.execute("DETACH xw_backup")
+        partial.rename(target)
+        return target
+
     def schema_version(self) -> int:
         """The highest migration applied, 0 for a new file."""
         with self.connect() as con:

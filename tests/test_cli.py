@@ -130,3 +130,11 @@ def test_purge_needs_a_period(tmp_path: Path) -> None:
     assert result.exit_code != 0 and "no retention period" in str(result.exception)
     ok = runner.invoke(app, ["--db", db, "purge", "--older-than", "30"])
     assert ok.exit_code == 0 and "purged 0 social posts older than 30 days" in ok.output
+
+
+def test_db_backup(tmp_path: Path) -> None:
+    db, copy = str(tmp_path / "x.duckdb"), tmp_path / "b.duckdb"
+    runner.invoke(app, ["--db", db, "sources", "import", str(RES / "sources.yaml")])
+    result = runner.invoke(app, ["--db", db, "db", "backup", str(copy)])
+    assert result.exit_code == 0 and copy.exists()
+    assert "Test Gazette" in runner.invoke(app, ["--db", str(copy), "sources", "list"]).output

@@ -8,7 +8,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
+import pytest
 
+from pipeline.errors import StoreError
 from pipeline.record import Article
 from pipeline.store import Store, migrations
 
@@ -81,3 +83,32 @@ def test_purge_erases_old_posts_only(store: Store) -> None:
     texts = {a.url: (a.text, a.author, a.extraction) for a in store.pending_classification("m")}
     assert texts["http://s.test/1"] == ("", None, "purged")
     assert texts["http://s.test/2"][0] == "A recent post" and texts["http://n.test/1"][0] == "An old article"
+
+
+def test_backup_is_a_consistent_copy(store: Store, tmp_path: Path) -> None:
+    store.insert_articles([_article(i) for i in range(3)], None)
+    target = store.backup(tmp_path / "copy.duckdb")
+    copy = Store(target)
+    assert copy.schema_version() == store.schema_version()
+    assert copy.counts()["articles"] == 3
+    with pytest.raises(StoreError, match="already exists"):
+        store.backup(target)
+
+
+def _keep_writing(path: str, batches: int) -> None:
+    store = Store(path)
+    for b in range(batches):
+        store.insert_articles([_article(1000 + b * 10 + i) for i in range(10)], f"run{b}")
+
+
+def test_backup_while_another_process_writes(store: Store, tmp_path: Path) -> None:
+    writer = multiprocessing.get_context("spawn").Process(target=_keep_writing, args=(str(store.path), 30))
+    writer.start()
+    try:
+        time.sleep(1.5)
+        target = store.backup(tmp_path / "during.duckdb")
+    finally:
+        writer.join(timeout=120)
+    copied = Store(target).counts()["articles"]
+    assert copied % 10 == 0  # whole transactions only
+    assert Store(store.path).counts()["articles"] == 300
