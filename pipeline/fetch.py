@@ -54,7 +54,6 @@ class AsyncFetcher:
         self._slots: dict[str, asyncio.Semaphore] = {}
         self._next_start: dict[str, float] = {}
         self._robots: dict[str, asyncio.Task[RobotFileParser | None]] = {}
-        self.requests = 0
 
     async def __aenter__(self) -> AsyncFetcher:
         return self
@@ -82,7 +81,6 @@ class AsyncFetcher:
         slot = self._slots.setdefault(host, asyncio.Semaphore(self.settings.per_host))
         async with slot:
             await self._wait_turn(host)
-            self.requests += 1
             return await afetch(self.client, url, self.settings.max_body_bytes, etag, last_modified)
 
     async def _wait_turn(self, host: str) -> None:

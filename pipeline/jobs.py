@@ -63,7 +63,7 @@ def save_feed_results(store: Store, results: Sequence[FeedResult], run_id: str |
         known = {k: v for r in results for k, v in r.signatures.items()}
         clusters = clusterer.assign(fresh, known) if clusterer else None
         with store.transaction():
-            new, _ = store.insert_articles(fresh, run_id, clusters)
+            new = store.insert_fresh(fresh, run_id, clusters)
             store.reject_many([(run_id, "ingest", r.feed.url, src, why) for r in results for src, why in r.rejected])
             store.record_feed_results([(r.feed.url, r.error, r.etag, r.last_modified) for r in results])
     summary.new, summary.duplicate = summary.new + new, summary.duplicate + len(articles) - new

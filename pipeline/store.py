@@ -245,7 +245,13 @@ class Store:
         Keyed by canonical URL and feed GUID, so reruns add nothing."""
         if not articles:
             return 0, 0
-        fresh, clusters = self.new_articles(articles), clusters or {}
+        new = self.insert_fresh(self.new_articles(articles), run_id, clusters)
+        return new, len(articles) - new
+
+    def insert_fresh(self, fresh: Sequence[Article], run_id: str | None,
+                     clusters: dict[str, tuple[str, bytes]] | None = None) -> int:
+        """Insert articles already filtered by new_articles(); return how many landed."""
+        clusters = clusters or {}
         with self.transaction() as con:
             before = _count(con, "articles")
             _executemany(con,
@@ -256,8 +262,7 @@ class Store:
             _executemany(con, "INSERT INTO article_signatures (article_id, signature) VALUES (?, ?) "
                          "ON CONFLICT (article_id) DO NOTHING",
                          [[a.id, clusters[a.id][1]] for a in fresh if a.id in clusters])
-            new = _count(con, "articles") - before
-        return new, len(articles) - new
+            return _count(con, "articles") - before
 
     def purge_posts(self, before: datetime) -> int:
         """Erase the text, title, author and evidence of social posts published (or first seen) before
