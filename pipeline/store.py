@@ -426,6 +426,16 @@ class Store:
             names = [d[0] for d in cur.description]
             return [dict(zip(names, row)) for row in cur.fetchall()]
 
+    # --- classification core (issue 4) ---------------------------------------------------
+
+    # --- rubric, scorecards and award (issue 5) ------------------------------------------
+
+    # --- workbench: users, reviews, audit, trends (issue 6) --------------------------------
+
+    # --- fact-checks (issue 7) ------------------------------------------------------------
+
+    # --- scale: archive and resilience (issue 8) ------------------------------------------
+
 
 _ARTICLE_COLUMNS = ("a.url, a.outlet_id, a.title, a.text, a.kind, a.published, a.author, a.feed_url, "
                     "a.guid, a.extraction, a.lang, a.content_hash, a.id")
