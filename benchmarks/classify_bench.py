@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import platform
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from functools import partial
 from typing import Any
 
@@ -11,7 +12,7 @@ import numpy as np
 
 from benchmarks.measure import peak_rss_mb, timed
 from pipeline.classify import Classifier, classify_batch, load_classifier
-from pipeline.config import Settings
+from pipeline.config import BACKENDS, Settings
 from pipeline.record import Article
 from pipeline.sample_server import sample_items
 
@@ -58,40 +59,56 @@ def naive_pipeline(clf: Classifier, texts: Sequence[str]) -> Callable[[], None]:
     return run
 
 
-def run_benchmark(settings: Settings, quick: bool = False, say: Callable[[str], None] = print) -> dict[str, Any]:
-    """Measure each corpus; the speed-ups are ratios of times measured here, in this process."""
-    clf = load_classifier(settings)
-    out: dict[str, Any] = {"quick": quick, "python": platform.python_version(), "backend": "torch",
-                           "onnx": "not implemented yet (issue 4)", "corpora": {}}
+def run_benchmark(settings: Settings, quick: bool = False, say: Callable[[str], None] = print,
+                  backends: Sequence[str] = BACKENDS) -> dict[str, Any]:
+    """Measure each corpus with each backend; the speed-ups are ratios of times measured here, in this process.
+    The top-level figures are the default backend's (settings.backend) on short posts."""
+    order = [settings.backend] + [b for b in backends if b != settings.backend]
+    clfs = {b: load_classifier(replace(settings, backend=b)) for b in order}
+    out: dict[str, Any] = {"quick": quick, "python": platform.python_version(), "backend": settings.backend,
+                           "backends": order, "corpora": {}}
     for name, articles in corpora(quick).items():
         texts = [a.text for a in articles]
         say(f"bench {name}: {len(texts)} texts")
-        classify_batch(articles[:4], clf)  # warm-up
-        t_ours = timed(partial(classify_batch, articles, clf))
-        t_bare = timed(partial(bare_encoder, clf, texts))
         naive_n = min(len(texts), 40 if quick else 200)
-        t_naive = timed(naive_pipeline(clf, texts[:naive_n])) * len(texts) / naive_n
-        out["corpora"][name] = {"texts": len(texts), "texts_per_s": round(len(texts) / t_ours, 1),
-                                "bare_encoder_texts_per_s": round(len(texts) / t_bare, 1),
-                                "naive_texts_per_s": round(len(texts) / t_naive, 1),
-                                "ratio_to_bare_encoder": round(t_bare / t_ours, 3),
-                                "speedup_vs_naive": round(t_naive / t_ours, 2)}
+        t_naive = timed(naive_pipeline(clfs[order[0]], texts[:naive_n])) * len(texts) / naive_n
+        rows = {b: _measure(clf, articles, texts, t_naive) for b, clf in clfs.items()}
+        torch_time = rows["torch"]["seconds"] if "torch" in rows else None
+        for row in rows.values():
+            row["speedup_vs_torch"] = round(torch_time / row.pop("seconds"), 3) if torch_time else None
+        out["corpora"][name] = {**rows[settings.backend], "naive_texts_per_s": round(len(texts) / t_naive, 1),
+                                "by_backend": rows}
     from models.functional import load_cases, run_suite
 
-    out["functional"] = run_suite(clf.hate, load_cases())
+    out["functional"] = run_suite(clfs[settings.backend].hate, load_cases())
     short = out["corpora"]["short"]
     out.update(texts_per_s=short["texts_per_s"], ratio_to_bare_encoder=short["ratio_to_bare_encoder"],
                speedup_vs_naive=short["speedup_vs_naive"], peak_rss_mb=peak_rss_mb())
     return out
 
 
+def _measure(clf: Classifier, articles: list[Article], texts: list[str], t_naive: float) -> dict[str, Any]:
+    """classify and the bare encoder forward with one backend, against the naive pipeline's time."""
+    classify_batch(articles[:4], clf)  # warm-up
+    t_ours = timed(partial(classify_batch, articles, clf))
+    t_bare = timed(partial(bare_encoder, clf, texts))
+    return {"texts": len(texts), "texts_per_s": round(len(texts) / t_ours, 1),
+            "bare_encoder_texts_per_s": round(len(texts) / t_bare, 1),
+            "ratio_to_bare_encoder": round(t_bare / t_ours, 3),
+            "speedup_vs_naive": round(t_naive / t_ours, 2), "seconds": t_ours}
+
+
 def format_table(result: dict[str, Any]) -> str:
-    """A human-readable summary."""
-    lines = [f"{'corpus':<8}{'texts':>7}{'texts/s':>10}{'bare enc/s':>12}{'naive/s':>10}{'vs bare':>9}{'vs naive':>10}"]
-    for name, c in result["corpora"].items():
-        lines.append(f"{name:<8}{c['texts']:>7}{c['texts_per_s']:>10}{c['bare_encoder_texts_per_s']:>12}"
-                     f"{c['naive_texts_per_s']:>10}{c['ratio_to_bare_encoder']:>9}{c['speedup_vs_naive']:>10}")
-    lines.append(f"peak RSS {result['peak_rss_mb']} MiB; backend {result['backend']}; ONNX: {result['onnx']}")
+    """A human-readable summary: one row per corpus and backend."""
+    lines = [f"{'corpus':<8}{'backend':<9}{'texts':>7}{'texts/s':>10}{'bare enc/s':>12}{'naive/s':>10}"
+             f"{'vs bare':>9}{'vs naive':>10}{'vs torch':>10}"]
+    for name, corpus in result["corpora"].items():
+        for backend, c in corpus["by_backend"].items():
+            lines.append(f"{name:<8}{backend:<9}{c['texts']:>7}{c['texts_per_s']:>10}{c['bare_encoder_texts_per_s']:>12}"
+                         f"{corpus['naive_texts_per_s']:>10}{c['ratio_to_bare_encoder']:>9}{c['speedup_vs_naive']:>10}"
+                         f"{c['speedup_vs_torch'] if c['speedup_vs_torch'] is not None else '-':>10}")
+    lines.append(f"peak RSS {result['peak_rss_mb']} MiB (whole process, all backends); "
+                 f"default backend {result['backend']}")
     if "functional" in result:
         from models.functional import format_suite
 

@@ -6,13 +6,15 @@ import argparse
 import json
 from typing import Any
 
-from prefect import flow
-from prefect.futures import wait
+from prefect import flow, unmapped
+from prefect.futures import as_completed, wait
 from prefect.task_runners import ThreadPoolTaskRunner
 
 import flows  # noqa: F401  (offline settings before Prefect loads)
-from flows.tasks import classify_pending, fetch_batch, score_pending
+from flows.dask_runner import cluster_address, task_runner
+from flows.tasks import classify_chunk, fetch_batch, score_pending
 from pipeline import jobs
+from pipeline.classify import classifier_tag
 from pipeline.config import Settings, load_settings
 from pipeline.ingest import FeedResult
 from pipeline.neardup import Clusterer
@@ -51,13 +53,33 @@ def _reason(state: Any) -> str:
     return str(exc) if isinstance(exc, BaseException) else (state.message or "task failed")
 
 
+@flow(name="xenowatch-classify", task_runner=ThreadPoolTaskRunner(max_workers=1))  # type: ignore[arg-type]
+def classify_flow(settings: Settings) -> int:
+    """Classify the stored articles the current models have not seen: workers compute (each with its
+    own models, loaded once), and this flow alone writes, one transaction per chunk as it comes back
+    (a crash loses only chunks in flight)."""
+    store, tag = Store(settings.db), classifier_tag(settings)
+    pending = store.pending_classification(tag)
+    fallbacks = jobs.language_fallbacks(store)
+    chunks = jobs.chunks(pending, settings.classify_chunk)
+    futures = classify_chunk.map(chunks, settings=settings, fallbacks=unmapped(fallbacks))
+    for future in as_completed(futures):
+        store.save_classifications(future.result(), tag, settings.relevance_gate)
+    return len(pending)
+
+
 @flow(name="xenowatch-monitor", log_prints=False)
-def monitor_flow(settings: Settings, feeds: list[Feed] | None = None) -> dict[str, Any]:
-    """Ingest the registered (or given) feeds, classify what is new, score what is about migration."""
+def monitor_flow(settings: Settings | None = None, feeds: list[Feed] | None = None) -> dict[str, Any]:
+    """Ingest the registered (or given) feeds, classify what is new, score what is about migration;
+    ingest and classify tasks run on threads here or on a Dask cluster (settings.runner). Without
+    settings (a deployment's run), they come from the worker's environment (XENOWATCH_*)."""
+    settings = settings or load_settings()
     store = Store(settings.db)
     store.migrate()
-    ingest = ingest_flow(settings, feeds if feeds is not None else store.feeds())
-    classified = classify_pending(settings)
+    with cluster_address(settings) as address:
+        ingest = ingest_flow.with_options(task_runner=task_runner(address, BATCHES_AT_ONCE))(
+            settings, feeds if feeds is not None else store.feeds())
+        classified = classify_flow.with_options(task_runner=task_runner(address, 1))(settings)
     scored = score_pending(settings)
     return {"ingest": ingest, "classified": classified, "scored": scored}
 

@@ -2,21 +2,46 @@
 
 from __future__ import annotations
 
+import os
+from collections import Counter
+from dataclasses import replace
 from functools import lru_cache
 
 from prefect import task
+from prefect.cache_policies import NO_CACHE
 
 from pipeline import jobs
-from pipeline.classify import Classifier, load_classifier
+from pipeline.classify import Classifier, classify_batch, load_classifier
 from pipeline.config import Settings
 from pipeline.ingest import FeedResult
+from pipeline.record import Article
 from pipeline.rubric import Rubric, load_rubric
 from pipeline.sources import Feed
 
+NOT_MODEL_SETTINGS = ("relevance_gate", "min_articles", "runner", "dask_address", "user_agent", "timeout_s",
+                      "max_body_bytes", "fetch_pages", "per_host", "politeness_s", "retries", "respect_robots",
+                      "feed_concurrency", "retention_days", "classify_chunk")
+# Models loaded by this process, by process id (a Dask worker answers for itself; tests read it).
+LOADS: Counter[int] = Counter()
 
-@lru_cache(maxsize=2)
+
+def model_settings(settings: Settings) -> Settings:
+    """The settings with those that never change the loaded models reset, so that a run with another
+    gate, runner or fetch policy reuses this worker's models (any other setting, the database with
+    its imported fact-checks included, keys the cache)."""
+    defaults = Settings()
+    return replace(settings, **{name: getattr(defaults, name) for name in NOT_MODEL_SETTINGS})
+
+
 def classifier(settings: Settings) -> Classifier:
     """The classifier, loaded once per worker process."""
+    return _classifier(model_settings(settings))
+
+
+@lru_cache(maxsize=2)
+def _classifier(settings: Settings) -> Classifier:
+    """Load the models for one model configuration (cached per process)."""
+    LOADS[os.getpid()] += 1
     return load_classifier(settings)
 
 
@@ -34,17 +59,18 @@ def fetch_batch(feeds: list[Feed], settings: Settings) -> list[FeedResult]:
     return jobs.fetch_batch(feeds, settings)
 
 
-@task(name="classify-pending")
-def classify_pending(settings: Settings) -> int:
-    """Classify stored articles that the current models have not seen."""
-    from pipeline.store import Store
-
-    return jobs.classify_pending(Store(settings.db), settings, classifier(settings))
+# Runs on a worker (a thread here, or a Dask worker process): compute only; the flow writes the results.
+# No cache key: hashing a chunk of articles costs time, and the store already skips classified articles.
+@task(name="classify-chunk", retries=1, retry_delay_seconds=2, cache_policy=NO_CACHE)
+def classify_chunk(articles: list[Article], settings: Settings, fallbacks: dict[str, str | None]) -> list[Article]:
+    """Language, relevance, then hate speech and myths for the relevant ones, with this worker's models."""
+    return classify_batch(articles, classifier(settings), settings.relevance_gate, fallbacks)
 
 
 @task(name="score-pending")
 def score_pending(settings: Settings) -> int:
-    """Apply the rubric to relevant classified articles."""
+    """Apply the rubric to relevant classified articles (rule-based: no model in this process)."""
+    from pipeline.classify import classifier_tag
     from pipeline.store import Store
 
-    return jobs.score_pending(Store(settings.db), classifier(settings).tag, rubric())
+    return jobs.score_pending(Store(settings.db), classifier_tag(settings), rubric())

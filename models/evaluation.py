@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from models.datasets import load_examples
-from models.hate import load_hate_model
+from models.hate import hate_model_for
 from models.training import metrics, sample_per_split
 from pipeline.config import Settings
 
@@ -17,7 +17,7 @@ def evaluate_model(settings: Settings, data: Path, names: tuple[str, ...],
                    limit: int | None = None) -> dict[str, dict[str, Any]]:
     """Metrics per dataset/language, each text scored as a whole: test rows of the datasets the model
     was trained on, every row of the others (out-of-domain)."""
-    model = load_hate_model(settings.head, settings.device, settings.batch_size, settings.hate_threshold)
+    model = hate_model_for(settings)
     seen = set(model.meta.get("datasets", {}))
     examples = [e for e in sample_per_split(list(load_examples(data, names)), limit, 13)
                 if e.split == "test" or e.dataset not in seen]
@@ -25,5 +25,20 @@ def evaluate_model(settings: Settings, data: Path, names: tuple[str, ...],
     for key in sorted({(e.dataset, e.lang) for e in examples}):
         subset = [e for e in examples if (e.dataset, e.lang) == key]
         probs = model.probabilities([e.text for e in subset])
-        table["/".join(key)] = metrics(np.array([e.label for e in subset]), probs, model.threshold)
+        table["/".join(key)] = metrics(np.array([e.label for e in subset]), probs, model.threshold_for(key[1]))
     return table
+
+
+def bias_audit(settings: Settings, data: Path | None, names: tuple[str, ...],
+               limit: int | None = None) -> dict[str, dict[str, dict[str, Any]]]:
+    """The bias audit: the written identity set, plus (with `data`) the test splits' EN/FR/ES texts."""
+    from models.bias import LANGS, bias_table, dataset_items, template_items
+    from models.training import EMBEDDING_CACHE, cached_scorer
+
+    model = hate_model_for(settings)
+    items = template_items(cached_scorer(model, EMBEDDING_CACHE))
+    if data is not None:
+        examples = [e for e in sample_per_split(list(load_examples(data, names)), limit, 13)
+                    if e.split == "test" and e.lang in LANGS]
+        items += dataset_items(examples, model.probabilities([e.text for e in examples]), model.lexicon)
+    return bias_table(items)

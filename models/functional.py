@@ -19,7 +19,7 @@ def load_cases(path: Path = CASES) -> list[dict[str, Any]]:
 
 def run_suite(model: HateModel, cases: Sequence[dict[str, Any]]) -> dict[str, Any]:
     """Accuracy per phenomenon and language, and target accuracy on the hateful cases."""
-    results = model.predict([("", c["text"]) for c in cases])
+    results = model.predict([("", c["text"]) for c in cases], [c["lang"] for c in cases])
     table: dict[str, dict[str, list[int]]] = {}
     targets = [0, 0]
     for case, result in zip(cases, results):

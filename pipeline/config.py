@@ -13,6 +13,8 @@ import yaml
 from pipeline.errors import ConfigError
 
 DEVICES = ("cpu", "cuda")
+BACKENDS = ("torch", "onnx")
+RUNNERS = ("threads", "dask")
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,8 +25,11 @@ class Settings:
     encoder: str = "embedded:all-MiniLM-L6-v2"
     head: Path | None = None
     device: str = "cpu"
+    backend: str = "torch"
+    onnx_dir: Path | None = None
     batch_size: int = 64
     relevance_gate: float = 0.2
+    relevance_embedding: bool = False
     hate_threshold: float | None = None
     min_articles: int = 3
     user_agent: str = "xenowatch/0.1 (+https://github.com/xenowatch/xenowatch)"
@@ -38,11 +43,18 @@ class Settings:
     respect_robots: bool = True
     feed_concurrency: int = 64
     retention_days: int = 0
+    runner: str = "threads"
+    dask_address: str | None = None
+    classify_chunk: int = 256
 
     def __post_init__(self) -> None:
         """Reject values that would only fail later."""
         if self.device not in DEVICES and not self.device.startswith("cuda:"):
             raise ConfigError(f"device {self.device!r} is invalid; must be one of: {', '.join(DEVICES)}")
+        if self.backend not in BACKENDS:
+            raise ConfigError(f"backend {self.backend!r} is invalid; must be one of: {', '.join(BACKENDS)}")
+        if self.classify_chunk < 1:
+            raise ConfigError(f"classify_chunk {self.classify_chunk!r} must be at least 1")
         if self.batch_size < 1:
             raise ConfigError(f"batch_size {self.batch_size!r} must be at least 1")
         if not 0.0 <= self.relevance_gate <= 1.0:
@@ -55,6 +67,8 @@ class Settings:
             raise ConfigError("retries, politeness_s and retention_days must not be negative")
         if self.min_articles < 1:
             raise ConfigError(f"min_articles {self.min_articles!r} must be at least 1")
+        if self.runner not in RUNNERS:
+            raise ConfigError(f"runner {self.runner!r} is invalid; must be one of: {', '.join(RUNNERS)}")
 
     def with_values(self, values: Mapping[str, Any]) -> Settings:
         """A copy with the given values, converted to each field's type."""
@@ -70,9 +84,9 @@ class Settings:
 def _convert(key: str, raw: Any, default: Any) -> Any:
     """Convert a raw (often string) value to the type of the field's default."""
     if raw is None or raw == "":
-        return None if key in ("head", "hate_threshold") else default
+        return None if key in ("head", "hate_threshold", "dask_address", "onnx_dir") else default
     try:
-        if key in ("db", "head"):
+        if key in ("db", "head", "onnx_dir"):
             return Path(raw)
         if key == "hate_threshold" or isinstance(default, float):
             return float(raw)
@@ -129,6 +143,8 @@ def setup_offline_env() -> None:
     """Prefect analytics off and quiet libraries, unless the user chose otherwise."""
     for key, value in {
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1",
+        # the temporary API server of a run without a Prefect server; its 20 s default is short on a busy laptop
+        "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
         "PREFECT_LOGGING_LEVEL": "WARNING", "TRANSFORMERS_VERBOSITY": "error",
         "TOKENIZERS_PARALLELISM": "false", "HF_HUB_DISABLE_PROGRESS_BARS": "1",
     }.items():

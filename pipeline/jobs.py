@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -12,9 +12,11 @@ from pipeline import rubric as rubric_mod
 from pipeline.classify import Classifier, classify_batch
 from pipeline.config import Settings
 from pipeline.crawl import crawl_results, crawl_sync
+from pipeline.errors import ConfigError
 from pipeline.ingest import FeedResult
 from pipeline.neardup import Clusterer
-from pipeline.rank import OutletScore, rank_outlets, snapshot_of
+from pipeline.rank import OutletScore
+from pipeline.record import Article
 from pipeline.report import write_report
 from pipeline.sources import Feed
 from pipeline.store import Store
@@ -111,13 +113,23 @@ def ingest_feeds(store: Store, settings: Settings, feeds: Sequence[Feed], run_id
 def classify_pending(store: Store, settings: Settings, clf: Classifier, tick: Tick | None = None) -> int:
     """Classify every stored article that has no result from the current models."""
     pending = store.pending_classification(clf.tag)
-    fallbacks = {oid: o.language for oid, o in store.outlets().items()}
+    fallbacks = language_fallbacks(store)
     for start in range(0, len(pending), BATCH):
         batch = classify_batch(pending[start:start + BATCH], clf, settings.relevance_gate, fallbacks)
         store.save_classifications(batch, clf.tag, settings.relevance_gate)
         if tick:
             tick(len(batch))
     return len(pending)
+
+
+def language_fallbacks(store: Store) -> dict[str, str | None]:
+    """Each outlet's language, used when an article is too short to tell its own."""
+    return {oid: o.language for oid, o in store.outlets().items()}
+
+
+def chunks(items: Sequence[Article], size: int) -> list[list[Article]]:
+    """Consecutive slices of at most `size` items."""
+    return [list(items[i:i + size]) for i in range(0, len(items), size)]
 
 
 def score_pending(store: Store, model_tag: str, rubric: rubric_mod.Rubric) -> int:
@@ -130,16 +142,24 @@ def score_pending(store: Store, model_tag: str, rubric: rubric_mod.Rubric) -> in
 
 def rank_year(store: Store, settings: Settings, year: int, model_tag: str,
               rubric_version: str) -> tuple[list[OutletScore], dict[str, Any], bool]:
-    """The year's ranking, frozen as a snapshot (stored once: same inputs, same id)."""
-    rows = store.scored_rows(year, rubric_version, model_tag)
-    lines = rank_outlets(rows, store.outlets(), settings.min_articles)
-    snapshot = snapshot_of(year, rows, lines, rubric_version, model_tag, settings.min_articles)
-    new = store.save_snapshot(snapshot, [asdict(line) for line in lines]) if rows else False
+    """The year's ranking (every category, reviewers' verdicts applied), frozen as a snapshot
+    (stored once: same inputs, same id)."""
+    from pipeline.award import AwardInput, rank_award
+
+    rubric = rubric_mod.load_rubric()
+    if rubric.version != rubric_version:
+        raise ConfigError(f"rubric version {rubric_version} is not the installed rubric ({rubric.version}); "
+                          "rank with the installed rubric or install that version's rubric file")
+    with store.held():
+        lines, snapshot = rank_award(store, AwardInput(year, rubric, model_tag, settings.min_articles))
+        new = store.save_award_snapshot(snapshot) if snapshot["article_ids"] else False
     return lines, snapshot, new
 
 
 def report_year(store: Store, out: Path, year: int, lines: Sequence[OutletScore],
                 snapshot: dict[str, Any]) -> Path:
-    """Write the static report of a ranking snapshot."""
-    evidence = store.evidence(snapshot["article_ids"], snapshot["rubric_version"])
-    return write_report(out, year, lines, snapshot, evidence)
+    """Write the static report of a ranking snapshot (evidence with the snapshot's verdicts applied)."""
+    from pipeline.report_data import report_context
+
+    context = report_context(store, year, lines, snapshot, rubric_mod.load_rubric())
+    return write_report(out, context)

@@ -52,12 +52,31 @@ class ClaimMatch:
     url: str
     similarity: float
     evidence: Span
+    publisher: str = ""
+    language: str = ""
+    date: str = ""
+    kind: str = "myth"  # myth (bundled library) or factcheck (imported ClaimReview)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
         return {"claim_id": self.claim_id, "claim": self.claim, "rating": self.rating,
                 "source": self.source, "url": self.url,
-                "similarity": round(self.similarity, 4), "evidence": self.evidence.to_dict()}
+                "similarity": round(self.similarity, 4), "evidence": self.evidence.to_dict(),
+                "publisher": self.publisher or self.source, "language": self.language,
+                "date": self.date, "kind": self.kind}
+
+
+@dataclass(frozen=True, slots=True)
+class CheckWorthy:
+    """A sentence asserting numbers, causes or consequences about migrants: worth checking."""
+
+    evidence: Span
+    score: float
+    reasons: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form: the sentence span plus its score and the cues that raised it."""
+        return {**self.evidence.to_dict(), "score": round(self.score, 4), "reasons": list(self.reasons)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +128,7 @@ class Article:
     hate: HateResult | None = None
     misinformation: tuple[ClaimMatch, ...] = ()
     rubric: RubricResult | None = None
+    check_worthy: tuple[CheckWorthy, ...] = ()
 
     @property
     def id(self) -> str:

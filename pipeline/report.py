@@ -1,12 +1,14 @@
-"""The static annual report: HTML with a chart, the ranking as CSV, evidence per outlet."""
+"""The static annual report: ranking, categories, trends, breakdown, evidence packs, methodology."""
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 import shutil
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, is_dataclass
 from pathlib import Path
 from typing import Any
 
@@ -15,60 +17,63 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from pipeline import __version__
 from pipeline.errors import XenowatchError
 from pipeline.rank import OutletScore
+from pipeline.record import sha1
 
 CSV_COLUMNS = ("rank", "outlet", "outlet_id", "country", "media_type", "score", "ci_low", "ci_high",
-               "n_articles", "category", "status")
+               "n_articles", "category", "status", "change")
 
 
-def ranking_csv(lines: Sequence[OutletScore]) -> str:
-    """The ranking as CSV text."""
+def ranking_csv(lines: Sequence[OutletScore | Mapping[str, Any]]) -> str:
+    """Ranking lines (of one or several categories) as CSV text."""
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=CSV_COLUMNS, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
     for line in lines:
-        writer.writerow({c: getattr(line, c) for c in CSV_COLUMNS})
+        row = asdict(line) if is_dataclass(line) and not isinstance(line, type) else dict(line)
+        writer.writerow({c: row.get(c) for c in CSV_COLUMNS})
     return buf.getvalue()
 
 
-def evidence_by_outlet(rows: Sequence[dict[str, Any]]) -> tuple[dict[str, list[dict[str, Any]]],
-                                                                  dict[str, dict[str, float]]]:
-    """Flagged criteria per outlet, and each outlet's mean score per criterion."""
-    evidence: dict[str, list[dict[str, Any]]] = {}
-    sums: dict[str, dict[str, list[float]]] = {}
-    for row in rows:
-        for c in row["criteria"]:
-            sums.setdefault(row["outlet_id"], {}).setdefault(c["id"], []).append(c["score"])
-        flags = [c for c in row["criteria"] if c["score"] < 1.0]
-        if flags:
-            evidence.setdefault(row["outlet_id"], []).append({**row, "flags": flags})
-    means = {o: {c: sum(v) / len(v) for c, v in crit.items()} for o, crit in sums.items()}
-    return evidence, means
+def outlet_page(outlet_id: str) -> str:
+    """The file name of an outlet's evidence pack (readable, safe, unique)."""
+    slug = re.sub(r"[^a-z0-9-]+", "-", outlet_id.lower()).strip("-")[:40] or "outlet"
+    return f"outlet-{slug}-{sha1(outlet_id)[:6]}.html"
 
 
-def render_html(year: int, lines: Sequence[OutletScore], snapshot: dict[str, Any],
-                evidence_rows: Sequence[dict[str, Any]]) -> str:
-    """The report page (every value escaped by Jinja's autoescape)."""
-    env = Environment(loader=PackageLoader("pipeline", "templates"), autoescape=select_autoescape(["j2", "html"]))
-    evidence, breakdown = evidence_by_outlet(evidence_rows)
-    ranked = [ln for ln in lines if ln.score is not None]
-    criteria_ids = sorted({c for row in breakdown.values() for c in row})
-    names = {ln.outlet_id: ln.outlet for ln in lines}
-    breakdown = {o: breakdown[o] for o in names if o in breakdown}
-    evidence = {o: evidence[o] for o in names if o in evidence}
-    return env.get_template("report.html.j2").render(
-        year=year, lines=lines, ranked=ranked, snapshot=snapshot, criteria_ids=criteria_ids,
-        breakdown=breakdown, evidence=evidence, names=names, version=__version__)
+def _env() -> Environment:
+    """Jinja with autoescape on for every template: all content is escaped."""
+    env = Environment(loader=PackageLoader("pipeline", "templates"),
+                      autoescape=select_autoescape(default=True, default_for_string=True))
+    env.globals.update(version=__version__, outlet_page=outlet_page)
+    return env
 
 
-def write_report(out: Path, year: int, lines: Sequence[OutletScore], snapshot: dict[str, Any],
-                 evidence_rows: Sequence[dict[str, Any]]) -> Path:
-    """Write index.html and ranking.csv; the previous report stays intact if writing fails."""
-    html = render_html(year, lines, snapshot, evidence_rows)
+def render_html(context: Mapping[str, Any]) -> str:
+    """The report's main page."""
+    return _env().get_template("report.html.j2").render(**context)
+
+
+def render_methodology(context: Mapping[str, Any]) -> str:
+    """The methodology page, generated from the rubric file and the snapshot's parameters."""
+    return _env().get_template("report_methodology.html.j2").render(**context)
+
+
+def render_outlet(context: Mapping[str, Any], outlet_id: str) -> str:
+    """One outlet's evidence pack: every flagged article with criterion, span and explanation."""
+    return _env().get_template("report_outlet.html.j2").render(**context, outlet_id=outlet_id)
+
+
+def write_report(out: Path, context: Mapping[str, Any]) -> Path:
+    """Write the report folder; the previous report stays intact if writing fails."""
+    pages = {"index.html": render_html(context), "methodology.html": render_methodology(context),
+             "ranking.csv": ranking_csv(context["lines"]),
+             "categories.csv": ranking_csv(context["snapshot"].get("rows", []))}
+    pages.update({outlet_page(o): render_outlet(context, o) for o in context["evidence"]})
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}-new-", dir=out.parent))
     try:
-        (tmp / "index.html").write_text(html, encoding="utf-8")
-        (tmp / "ranking.csv").write_text(ranking_csv(lines), encoding="utf-8")
+        for name, text in pages.items():
+            (tmp / name).write_text(text, encoding="utf-8")
         _swap(tmp, out)
     except OSError as exc:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -17,7 +17,8 @@ def classification_fields(article: Article, model: dict[str, Any]) -> dict[str, 
             "hate": bool(h.hate) if h else False, "hate_score": h.score if h else 0.0,
             "target": h.target if h else None, "severity": h.severity if h else "none",
             "evidence": [s.to_dict() for s in h.evidence] if h else [],
-            "misinformation": [m.to_dict() for m in article.misinformation], "model": model}
+            "misinformation": [m.to_dict() for m in article.misinformation],
+            "check_worthy": [c.to_dict() for c in article.check_worthy], "model": model}
 
 
 def rubric_fields(article: Article) -> dict[str, Any]:
@@ -47,7 +48,9 @@ def hate_from(fields: dict[str, Any], model: str) -> HateResult | None:
 def claims_from(items: Sequence[dict[str, Any]]) -> tuple[ClaimMatch, ...]:
     """ClaimMatches from their JSON form."""
     return tuple(ClaimMatch(str(m["claim_id"]), str(m["claim"]), str(m["rating"]), str(m["source"]),
-                            str(m["url"]), float(m["similarity"]), span_from(m["evidence"]))
+                            str(m["url"]), float(m["similarity"]), span_from(m["evidence"]),
+                            str(m.get("publisher") or ""), str(m.get("language") or ""),
+                            str(m.get("date") or ""), str(m.get("kind") or "myth"))
                  for m in items)
 
 

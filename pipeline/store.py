@@ -17,6 +17,7 @@ import duckdb
 import numpy as np
 
 from pipeline.errors import StoreError
+from pipeline.factchecks import FactCheck
 from pipeline.record import Article, sha1
 from pipeline.sources import Feed, Outlet
 
@@ -54,8 +55,9 @@ def migrations() -> list[tuple[int, str, str]]:
 class Store:
     """A DuckDB file opened for short transactions, waiting politely on another writer's lock."""
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, lock_wait_s: float = LOCK_WAIT_S) -> None:
         self.path = Path(path)
+        self.lock_wait_s = lock_wait_s
         self._held: duckdb.DuckDBPyConnection | None = None
         self._in_transaction = False
 
@@ -89,7 +91,7 @@ class Store:
         """Open the file, retrying lock conflicts with jittered backoff."""
         if read_only and not self.path.exists():
             raise StoreError(f"database {self.path} does not exist; run 'xenowatch db migrate' or an ingest first")
-        deadline, delay = time.monotonic() + LOCK_WAIT_S, 0.05
+        deadline, delay = time.monotonic() + self.lock_wait_s, 0.05
         while True:
             try:
                 return duckdb.connect(str(self.path), read_only=read_only)
@@ -430,11 +432,422 @@ class Store:
 
     # --- rubric, scorecards and award (issue 5) ------------------------------------------
 
+    # The ranking input: one (outlet_id, score) row per scored article of the year,
+    # social media types left out (they are monitored, never ranked).
+    _RANK_INPUT = (
+        "SELECT a.outlet_id, r.score FROM articles a JOIN rubric_results r "
+        "ON r.article_id = a.id AND r.rubric_version = ? AND r.model = ? AND r.content_hash = a.content_hash "
+        "LEFT JOIN outlets o ON o.id = a.outlet_id WHERE year(coalesce(a.published, a.first_seen)) = ? "
+        "AND coalesce(o.media_type, 'other') NOT IN (SELECT unnest(?))")
+
+    def review_verdicts(self, article_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """Each article's verdict: its latest 'confirm' or 'reject' review ('note' rows change nothing)."""
+        if not article_ids:
+            return {}
+        sql = ("SELECT article_id, id, reviewer, decision, severity, target, created_at FROM reviews "
+               "WHERE decision IN ('confirm', 'reject') AND article_id IN (SELECT unnest(?)) "
+               "QUALIFY row_number() OVER (PARTITION BY article_id ORDER BY created_at DESC, id DESC) = 1")
+        with self.connect() as con:
+            rows = con.execute(sql, [list(article_ids)]).fetchall()
+        return {r[0]: {"review_id": r[1], "reviewer": r[2], "decision": r[3], "severity": r[4],
+                       "target": r[5], "created_at": str(r[6])} for r in rows}
+
+    def outlet_bins(self, year: int, rubric_version: str, model: str, unranked: Sequence[str],
+                    bin_width: float) -> list[tuple[str, list[int], list[int], list[float]]]:
+        """Per outlet, the histogram of article scores (bin keys, counts, sums): the aggregation
+        behind the ranking."""
+        with self.connect() as con:
+            return _score_bins(con, self._RANK_INPUT, [rubric_version, model, year, list(unranked)], bin_width)
+
+    def synthetic_scores(self, rows: int, outlets: int, seed: int) -> None:
+        """Fill table bench_scores with synthetic scored articles (for `bench rank`), inside DuckDB."""
+        with self.connect() as con:
+            con.execute("DROP TABLE IF EXISTS bench_scores")
+            con.execute(f"SELECT setseed({(seed % 1000) / 1000.0})")
+            con.execute(
+                "CREATE TABLE bench_scores AS SELECT md5(i::VARCHAR) AS article_id, "
+                f"'outlet-' || lpad((i % {int(outlets)})::VARCHAR, 5, '0') AS outlet_id, "
+                f"round(least(100, greatest(0, 40 + (i % {int(outlets)}) * 40.0 / {int(outlets)} "
+                "+ 20 * (random() + random() + random() - 1.5))), 2) AS score "
+                f"FROM range({int(rows)}) t(i)")
+
+    def bench_bins(self, bin_width: float) -> list[tuple[str, list[int], list[int], list[float]]]:
+        """outlet_bins over bench_scores: the same aggregation SQL as the product's."""
+        with self.connect() as con:
+            return _score_bins(con, "SELECT outlet_id, score FROM bench_scores", [], bin_width)
+
+    def bench_rows(self) -> tuple[np.ndarray, np.ndarray]:
+        """(outlet ids, scores) of bench_scores as arrays: the per-article baseline's input."""
+        with self.connect() as con:
+            cols = con.execute("SELECT outlet_id, score FROM bench_scores ORDER BY outlet_id").fetchnumpy()
+        return np.asarray(cols["outlet_id"]), np.asarray(cols["score"], dtype=float)
+
+    def yearly_outlet_means(self, outlet_ids: Sequence[str], rubric_version: str,
+                            model: str) -> dict[str, dict[int, tuple[float, int]]]:
+        """Each outlet's mean article score and article count per year, for the trend chart."""
+        if not outlet_ids:
+            return {}
+        sql = ("SELECT a.outlet_id, year(coalesce(a.published, a.first_seen)) AS y, avg(r.score), count(*) "
+               "FROM articles a JOIN rubric_results r ON r.article_id = a.id AND r.rubric_version = ? "
+               "AND r.model = ? AND r.content_hash = a.content_hash WHERE a.outlet_id IN (SELECT unnest(?)) "
+               "GROUP BY ALL ORDER BY ALL")
+        out: dict[str, dict[int, tuple[float, int]]] = {}
+        with self.connect() as con:
+            for oid, y, mean, n in con.execute(sql, [rubric_version, model, list(outlet_ids)]).fetchall():
+                out.setdefault(oid, {})[int(y)] = (round(float(mean), 1), int(n))
+        return out
+
+    def save_award_snapshot(self, snapshot: dict[str, Any]) -> bool:
+        """Store a ranking snapshot with every category's rows once (id = hash of inputs); True when new."""
+        details = {k: snapshot[k] for k in ("verdicts", "indicators", "previous") if k in snapshot}
+        with self.transaction() as con:
+            if con.execute("SELECT 1 FROM ranking_snapshots WHERE id = ?", [snapshot["id"]]).fetchall():
+                return False
+            con.execute("INSERT INTO ranking_snapshots (id, year, rubric_version, models, parameters, "
+                        "article_ids, details) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        [snapshot["id"], snapshot["year"], snapshot["rubric_version"],
+                         json.dumps(snapshot["models"]), json.dumps(snapshot["parameters"]),
+                         json.dumps(snapshot["article_ids"]), json.dumps(details, default=str)])
+            _executemany(con, "INSERT INTO ranking_rows (snapshot_id, category, outlet_id, rank, score, "
+                         "ci_low, ci_high, n_articles, status, change) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                         [[snapshot["id"], r["category"], r["outlet_id"], r["rank"], r["score"], r["ci_low"],
+                           r["ci_high"], r["n_articles"], r["status"], r["change"]] for r in snapshot["rows"]])
+        return True
+
+    def award_snapshot(self, snapshot_id: str) -> dict[str, Any] | None:
+        """A stored snapshot with its rows (as saved), or None."""
+        with self.connect() as con:
+            head = con.execute("SELECT id, year, rubric_version, models, parameters, article_ids, details "
+                               "FROM ranking_snapshots WHERE id = ?", [snapshot_id]).fetchall()
+            if not head:
+                return None
+            cur = con.execute("SELECT category, outlet_id, rank, score, ci_low, ci_high, n_articles, status, "
+                              "change FROM ranking_rows WHERE snapshot_id = ? ORDER BY category, outlet_id",
+                              [snapshot_id])
+            names = [d[0] for d in cur.description]
+            rows = [dict(zip(names, r)) for r in cur.fetchall()]
+        sid, year, version, models, params, ids, details = head[0]
+        return {"id": sid, "year": year, "rubric_version": version, "models": json.loads(models),
+                "parameters": json.loads(params), "article_ids": json.loads(ids),
+                **json.loads(details or "{}"), "stored_rows": rows}
+
+
     # --- workbench: users, reviews, audit, trends (issue 6) --------------------------------
+
+    # The latest classification of each article, the verdict (latest confirm/reject row) and the
+    # status of its review: shared by the queue, the trends and the export.
+    _WB_CTE = (
+        "WITH c AS (SELECT * FROM classifications QUALIFY row_number() OVER "
+        " (PARTITION BY article_id ORDER BY created_at DESC, model DESC) = 1), "
+        "r AS (SELECT * FROM reviews WHERE decision IN ('confirm', 'reject')), "
+        "v AS (SELECT * FROM r QUALIFY row_number() OVER "
+        " (PARTITION BY article_id ORDER BY created_at DESC, id DESC) = 1), "
+        "rl AS (SELECT * FROM r QUALIFY row_number() OVER "
+        " (PARTITION BY article_id, reviewer ORDER BY created_at DESC, id DESC) = 1), "
+        "st AS (SELECT article_id, count(DISTINCT decision) AS kinds FROM rl GROUP BY article_id), "
+        "w AS (SELECT a.id, a.title, coalesce(a.lang, o.language) AS lang, a.kind, "
+        " coalesce(a.published, a.first_seen) AS seen_at, a.outlet_id, "
+        " coalesce(o.name, a.outlet_id) AS outlet, coalesce(o.country, 'unknown') AS country, "
+        " c.hate, c.hate_score, c.gated, coalesce(json_array_length(c.misinformation), 0) AS myths, "
+        " CASE WHEN v.decision = 'confirm' THEN coalesce(v.severity, c.severity) ELSE c.severity END AS severity, "
+        " CASE WHEN v.decision = 'confirm' THEN coalesce(v.target, c.target) ELSE c.target END AS target, "
+        " v.decision AS verdict, "
+        " CASE WHEN v.decision IS NULL THEN 'unreviewed' WHEN st.kinds > 1 AND NOT coalesce(v.final, false) "
+        "  THEN 'disputed' WHEN v.decision = 'confirm' THEN 'confirmed' ELSE 'rejected' END AS status, "
+        " (CASE c.severity WHEN 'incitement' THEN 5 WHEN 'dehumanising' THEN 4 WHEN 'derogatory' THEN 3 "
+        "  WHEN 'offensive' THEN 2 ELSE 1 END) * coalesce(c.hate_score, 0) AS priority "
+        " FROM articles a JOIN c ON c.article_id = a.id LEFT JOIN outlets o ON o.id = a.outlet_id "
+        " LEFT JOIN v ON v.article_id = a.id LEFT JOIN st ON st.article_id = a.id {where}) ")
+    # The queue reads flagged items only: filtering inside `w` spares the joins for the rest.
+    _WB_FLAGGED = "WHERE coalesce(c.hate, false) OR coalesce(json_array_length(c.misinformation), 0) > 0"
+    _WB_FILTERS = {"outlet": "outlet_id = ?", "lang": "lang = ?", "target": "target = ?",
+                   "severity": "severity = ?", "status": "status = ?",
+                   "assignee": "id IN (SELECT article_id FROM assignments WHERE reviewer = ?)"}
+
+    def open_connection(self) -> duckdb.DuckDBPyConnection:
+        """A new read-write connection (waiting on another process's lock) that the caller closes."""
+        return self._open(False)
+
+    @contextmanager
+    def using(self, con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+        """Run this store's methods on a connection the caller keeps open (the web app's lease)."""
+        previous, self._held = self._held, con
+        try:
+            yield
+        finally:
+            self._held = previous
+
+    @staticmethod
+    def _dicts(cur: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+        """The rows of an executed query as dicts."""
+        names = [d[0] for d in cur.description]
+        return [dict(zip(names, row)) for row in cur.fetchall()]
+
+    def create_user(self, name: str, role: str, password_hash: str) -> bool:
+        """Add an account; False when the name is taken."""
+        with self.transaction() as con:
+            if con.execute("SELECT 1 FROM users WHERE name = ?", [name]).fetchall():
+                return False
+            con.execute("INSERT INTO users (name, role, password_hash) VALUES (?, ?, ?)", [name, role, password_hash])
+        return True
+
+    def users(self) -> dict[str, dict[str, Any]]:
+        """Every account by name: role, password hash, active flag, creation time."""
+        with self.connect() as con:
+            rows = self._dicts(con.execute("SELECT name, role, password_hash, active, created_at FROM users "
+                                           "ORDER BY name"))
+        return {r["name"]: r for r in rows}
+
+    def record_ops(self, ops: Sequence[dict[str, Any]]) -> int:
+        """Store decisions, assignments and audit events, each with its audit row, in one transaction; an op
+        whose op_id is already in the audit log is skipped (a replay from the landing file). Returns the new ones."""
+        done = 0
+        with self.transaction() as con:
+            for op in ops:
+                if con.execute("SELECT 1 FROM audit_log WHERE op_id = ?", [op["op_id"]]).fetchall():
+                    continue
+                at = datetime.fromisoformat(op["at"])
+                if op["kind"] == "decision":
+                    # Not final while the item is in double review (two assignees), unless a lead adjudicates.
+                    double = con.execute("SELECT count(*) >= 2 FROM assignments WHERE article_id = ?",
+                                         [op["article_id"]]).fetchall()[0][0]
+                    final = op["decision"] != "note" and (op.get("round", 1) == 2 or not double)
+                    con.execute("INSERT INTO reviews (article_id, reviewer, decision, severity, target, note, "
+                                "created_at, round, final, op_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                [op["article_id"], op["actor"], op["decision"], op.get("severity"), op.get("target"),
+                                 op.get("note"), at, op.get("round", 1), final, op["op_id"]])
+                elif op["kind"] == "assign":
+                    con.execute("DELETE FROM assignments WHERE article_id = ?", [op["article_id"]])
+                    for name in op["reviewers"]:
+                        con.execute("INSERT INTO assignments (article_id, reviewer, assigned_by, assigned_at) "
+                                    "VALUES (?, ?, ?, ?)", [op["article_id"], name, op["actor"], at])
+                detail = {k: v for k, v in op.items() if k not in ("op_id", "at", "actor", "kind", "article_id")}
+                con.execute("INSERT INTO audit_log (op_id, created_at, actor, action, article_id, detail) VALUES "
+                            "(?, ?, ?, ?, ?, ?)", [op["op_id"], at, op["actor"], op.get("action", op["kind"]),
+                                                   op.get("article_id"), json.dumps(detail, ensure_ascii=False)])
+                done += 1
+        return done
+
+    def article_exists(self, article_id: str) -> bool:
+        """True when an article has this id."""
+        with self.connect() as con:
+            return bool(con.execute("SELECT 1 FROM articles WHERE id = ?", [article_id]).fetchall())
+
+    def queue(self, filters: dict[str, str], limit: int, offset: int) -> tuple[list[dict[str, Any]], int]:
+        """Flagged items (hate or a myth), highest severity x confidence first; filters by the keys of
+        _WB_FILTERS. Returns a page of rows and the total."""
+        where = ["(hate OR myths > 0)"] + [self._WB_FILTERS[k] for k in filters]
+        sql = (self._WB_CTE.format(where=self._WB_FLAGGED) + "SELECT *, count(*) OVER () AS total, "
+               "(SELECT string_agg(reviewer, ', ' ORDER BY reviewer) FROM assignments s WHERE s.article_id = w.id) "
+               "AS assignees FROM w WHERE " + " AND ".join(where)
+               + f" ORDER BY priority DESC, id LIMIT {int(limit)} OFFSET {int(offset)}")
+        with self.connect() as con:
+            rows = self._dicts(con.execute(sql, list(filters.values())))
+        return rows, int(rows[0]["total"]) if rows else 0
+
+    def queue_ids(self, filters: dict[str, str], limit: int = 10_000) -> list[str]:
+        """The queue's article ids in order (for next/previous on the item page)."""
+        where = ["(hate OR myths > 0)"] + [self._WB_FILTERS[k] for k in filters]
+        sql = (self._WB_CTE.format(where=self._WB_FLAGGED) + "SELECT id FROM w WHERE " + " AND ".join(where)
+               + f" ORDER BY priority DESC, id LIMIT {int(limit)}")
+        with self.connect() as con:
+            return [r[0] for r in con.execute(sql, list(filters.values())).fetchall()]
+
+    def queue_facets(self) -> dict[str, list[Any]]:
+        """The values the queue filters offer: outlets (id, name), languages and targets."""
+        with self.connect() as con:
+            outlets = con.execute("SELECT id, name FROM outlets ORDER BY name").fetchall()
+            langs = [r[0] for r in con.execute(
+                "SELECT DISTINCT coalesce(a.lang, o.language) FROM articles a LEFT JOIN outlets o "
+                "ON o.id = a.outlet_id WHERE coalesce(a.lang, o.language) IS NOT NULL ORDER BY 1").fetchall()]
+            targets = [r[0] for r in con.execute("SELECT DISTINCT target FROM classifications WHERE target IS "
+                                                 "NOT NULL ORDER BY 1").fetchall()]
+        return {"outlets": outlets, "langs": langs, "targets": targets}
+
+    def review_item(self, article_id: str) -> dict[str, Any] | None:
+        """One article with its outlet, latest classification and rubric result, reviews and assignees."""
+        with self.connect() as con:
+            found = self._dicts(con.execute(
+                "SELECT a.*, coalesce(o.name, a.outlet_id) AS outlet, o.country, o.language AS outlet_language "
+                "FROM articles a "
+                "LEFT JOIN outlets o ON o.id = a.outlet_id WHERE a.id = ?", [article_id]))
+            if not found:
+                return None
+            item = found[0]
+            cls = self._dicts(con.execute("SELECT * FROM classifications WHERE article_id = ? "
+                                          "ORDER BY created_at DESC, model DESC LIMIT 1", [article_id]))
+            rub = self._dicts(con.execute("SELECT * FROM rubric_results WHERE article_id = ? "
+                                          "ORDER BY created_at DESC LIMIT 1", [article_id]))
+            item["reviews"] = self._dicts(con.execute(
+                "SELECT id, reviewer, decision, severity, target, note, created_at, round, final FROM reviews "
+                "WHERE article_id = ? ORDER BY created_at, id", [article_id]))
+            item["assignees"] = [r[0] for r in con.execute(
+                "SELECT reviewer FROM assignments WHERE article_id = ? ORDER BY reviewer", [article_id]).fetchall()]
+        item["classification"] = cls[0] if cls else None
+        item["rubric"] = rub[0] if rub else None
+        return item
+
+    def review_labels(self) -> list[tuple[str, str, str]]:
+        """(article id, reviewer, decision): each reviewer's latest independent (round 1) confirm/reject."""
+        sql = ("SELECT article_id, reviewer, decision FROM reviews WHERE decision IN ('confirm', 'reject') "
+               "AND coalesce(round, 1) = 1 QUALIFY row_number() OVER (PARTITION BY article_id, reviewer "
+               "ORDER BY created_at DESC, id DESC) = 1 ORDER BY article_id, reviewer")
+        with self.connect() as con:
+            return [(r[0], r[1], r[2]) for r in con.execute(sql).fetchall()]
+
+    def audit_entries(self, limit: int, offset: int) -> list[dict[str, Any]]:
+        """The audit log, newest first."""
+        with self.connect() as con:
+            return self._dicts(con.execute(
+                "SELECT id, created_at, actor, action, article_id, detail FROM audit_log "
+                f"ORDER BY created_at DESC, id DESC LIMIT {int(limit)} OFFSET {int(offset)}"))
+
+    def trend_counts(self, period: str) -> list[dict[str, Any]]:
+        """Relevant and flagged counts per period (week or month) and outlet, country, language and target;
+        a reviewer's verdict overrides the model's flag. Aggregates only: no text, no author."""
+        if period not in ("week", "month"):
+            raise StoreError(f"period {period!r} is invalid; must be one of: week, month")
+        sql = (self._WB_CTE.format(where="") + "SELECT CAST(date_trunc(?, seen_at) AS DATE) AS period, "
+               "outlet, country, coalesce(lang, 'unknown') AS lang, coalesce(target, 'none') AS target, "
+               "count(*) FILTER (WHERE gated) AS relevant, count(*) FILTER (WHERE coalesce(verdict = 'confirm', "
+               "hate, false)) AS flagged FROM w GROUP BY ALL ORDER BY period")
+        with self.connect() as con:
+            return self._dicts(con.execute(sql, [period]))
+
+    def snapshot_years(self) -> list[int]:
+        """Years with a stored ranking snapshot, newest first."""
+        with self.connect() as con:
+            return [int(r[0]) for r in con.execute("SELECT DISTINCT year FROM ranking_snapshots "
+                                                   "ORDER BY year DESC").fetchall()]
+
+    def latest_ranking(self, year: int) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+        """The newest snapshot of a year (article ids decoded) and its rows with outlet names."""
+        with self.connect() as con:
+            snaps = self._dicts(con.execute("SELECT * FROM ranking_snapshots WHERE year = ? "
+                                            "ORDER BY created_at DESC LIMIT 1", [year]))
+            if not snaps:
+                return None, []
+            rows = self._dicts(con.execute(
+                "SELECT r.*, coalesce(o.name, r.outlet_id) AS outlet, o.country, o.media_type FROM ranking_rows r "
+                "LEFT JOIN outlets o ON o.id = r.outlet_id WHERE r.snapshot_id = ? "
+                "ORDER BY r.category, r.rank NULLS LAST, outlet", [snaps[0]["id"]]))
+        snap = snaps[0]
+        for key in ("article_ids", "models", "parameters"):
+            snap[key] = json.loads(snap[key])
+        return snap, rows
+
+    def reviewed_texts(self) -> list[dict[str, Any]]:
+        """Articles with a verdict (latest confirm/reject) and their text, for training data."""
+        sql = (self._WB_CTE.format(where="") + "SELECT w.id, a.title, a.text, w.lang, w.verdict, v.severity, "
+               "w.target FROM w JOIN articles a ON a.id = w.id JOIN v ON v.article_id = w.id "
+               "WHERE w.verdict IS NOT NULL AND coalesce(a.extraction, '') <> 'purged' ORDER BY w.id")
+        with self.connect() as con:
+            return self._dicts(con.execute(sql))
+
 
     # --- fact-checks (issue 7) ------------------------------------------------------------
 
+    def add_factchecks(self, records: Sequence[FactCheck], source_file: str) -> list[str]:
+        """Insert fact-checks whose id is new (the first of repeats); return the ids already stored."""
+        with self.transaction() as con:
+            known = {r[0] for r in con.execute("SELECT id FROM factchecks").fetchall()}
+            fresh = list({f.id: f for f in reversed(records) if f.id not in known}.values())[::-1]
+            _executemany(con, "INSERT INTO factchecks (id, claim, rating, publisher, url, lang, reviewed, "
+                         "matchable, note, source_file) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                         [[f.id, f.claim, f.rating, f.publisher, f.url, f.lang, f.date, f.matchable,
+                           f.note, source_file] for f in fresh])
+        return [f.id for f in records if f.id in known]
+
+    def factchecks(self, matchable_only: bool = False) -> list[FactCheck]:
+        """Stored fact-checks, oldest import first."""
+        where = " WHERE matchable" if matchable_only else ""
+        with self.connect() as con:
+            rows = con.execute("SELECT claim, rating, publisher, url, lang, reviewed, matchable, note "
+                               f"FROM factchecks{where} ORDER BY imported_at, id").fetchall()
+        return [FactCheck(*row) for row in rows]
+
+    def factcheck_embeddings(self, encoder: str) -> dict[str, bytes]:
+        """Cached embeddings (float32 bytes) of matchable fact-checks, by id, for one encoder."""
+        with self.connect() as con:
+            rows = con.execute("SELECT id, embedding FROM factchecks WHERE matchable AND encoder = ? "
+                               "AND embedding IS NOT NULL", [encoder]).fetchall()
+        return {r[0]: bytes(r[1]) for r in rows}
+
+    def save_factcheck_embeddings(self, encoder: str, vectors: dict[str, bytes]) -> None:
+        """Cache fact-check embeddings computed by an encoder."""
+        with self.transaction() as con:
+            for fid, blob in vectors.items():
+                con.execute("UPDATE factchecks SET encoder = ?, embedding = ? WHERE id = ?", [encoder, blob, fid])
+
     # --- scale: archive and resilience (issue 8) ------------------------------------------
+
+    def export_parquet(self, out: Path, year: int | None = None) -> dict[str, int]:
+        """Articles, classifications and rubric results as Parquet partitioned by year, month and outlet
+        (one COPY per table, with the archive's layout in ARCHIVE_TABLES), and the outlets in one file;
+        rows written per table."""
+        where = "" if year is None else f"WHERE p.year = {int(year)}"
+        written: dict[str, int] = {}
+        with self.connect() as con:
+            for table, key in ARCHIVE_TABLES.items():
+                src = (f"SELECT a.*, {_PARTITION_COLUMNS} FROM articles a" if table == "articles" else
+                       f"SELECT t.*, {_PARTITION_COLUMNS}, a.outlet_id FROM {table} t "
+                       f"JOIN articles a ON a.id = t.{key}")
+                sql = (f"COPY (SELECT * FROM ({src}) p {where}) TO {_quote(out / table)} (FORMAT parquet, "
+                       "COMPRESSION zstd, PARTITION_BY (year, month, outlet_id), OVERWRITE_OR_IGNORE)")
+                written[table] = int(con.execute(sql).fetchall()[0][0])
+            con.execute(f"COPY (SELECT * FROM outlets ORDER BY id) TO {_quote(out / 'outlets.parquet')} "
+                        "(FORMAT parquet)").fetchall()
+        return written
+
+    def stage_counts(self, model: str, rubric_version: str) -> dict[str, int]:
+        """How far the stages got: articles, classified (current content), relevant, flagged, scored."""
+        sql = ("SELECT (SELECT count(*) FROM articles), count(c.article_id), count(*) FILTER (WHERE c.gated), "
+               "count(*) FILTER (WHERE c.hate), (SELECT count(*) FROM rubric_results r WHERE r.rubric_version = ? "
+               "AND r.model = ?) FROM classifications c JOIN articles a ON a.id = c.article_id "
+               "AND a.content_hash = c.content_hash WHERE c.model = ?")
+        with self.connect() as con:
+            row = con.execute(sql, [rubric_version, model, model]).fetchall()[0]
+        return dict(zip(("articles", "classified", "relevant", "hate_flagged", "scored"), map(int, row)))
+
+    def load_archive(self, root: Path, years: Sequence[int]) -> dict[str, int]:
+        """Fill this new, migrated database with the outlets and the rows of a Parquet archive that a
+        ranking of `years` reads: scored articles, their results and reviews (only those years'
+        partitions are read, and article texts of unscored news never leave the files); rows per table."""
+        loaded: dict[str, int] = {}
+        present = [t for t in ARCHIVE_TABLES if any((root / t).rglob("*.parquet"))]
+        scored = f"(SELECT article_id FROM {_archive(root, 'rubric_results')} WHERE year IN (SELECT unnest($1)))"
+        with self.transaction() as con:
+            for table in ("outlets", *(present if "rubric_results" in present else [])):
+                cols = ", ".join(r[0] for r in con.execute(
+                    "SELECT column_name FROM information_schema.columns WHERE table_name = ? "
+                    "ORDER BY ordinal_position", [table]).fetchall())
+                src = (f"read_parquet({_quote(root / 'outlets.parquet')})" if table == "outlets" else
+                       f"(SELECT * FROM {_archive(root, table)} WHERE year IN (SELECT unnest($1)) "
+                       f"AND {ARCHIVE_TABLES[table]} IN {scored})")
+                before = _count(con, table)
+                con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {src}",
+                            [] if table == "outlets" else [list(years)])
+                loaded[table] = _count(con, table) - before
+        return loaded
+
+
+# Archive tables and the column that links each to its article (its partition comes from the article).
+ARCHIVE_TABLES = {"articles": "id", "classifications": "article_id", "rubric_results": "article_id",
+                  "reviews": "article_id"}
+_PARTITION_COLUMNS = ("year(coalesce(a.published, a.first_seen)) AS year, "
+                      "month(coalesce(a.published, a.first_seen)) AS month")
+_HIVE_TYPES = "{'year': INTEGER, 'month': INTEGER, 'outlet_id': VARCHAR}"
+
+
+def _quote(path: Path) -> str:
+    """A path as an SQL string literal (COPY and read_parquet take no parameters for it)."""
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+def _archive(root: Path, table: str) -> str:
+    """A partitioned table of a Parquet archive, read with its partition columns."""
+    return (f"read_parquet({_quote(root / table / '**' / '*.parquet')}, hive_partitioning = true, "
+            f"hive_types = {_HIVE_TYPES})")
 
 
 _ARTICLE_COLUMNS = ("a.url, a.outlet_id, a.title, a.text, a.kind, a.published, a.author, a.feed_url, "
@@ -460,6 +873,16 @@ def _executemany(con: duckdb.DuckDBPyConnection, sql: str, rows: Sequence[Sequen
         con.execute(f"{head} SELECT {', '.join(columns)} FROM _xw_rows{suffix}").fetchall()
     finally:
         con.unregister("_xw_rows")
+
+
+def _score_bins(con: duckdb.DuckDBPyConnection, source: str, params: list[Any],
+                bin_width: float) -> list[tuple[str, list[int], list[int], list[float]]]:
+    """Per-outlet score histograms (bin keys, counts, sums) of (outlet_id, score) rows."""
+    sql = (f"WITH binned AS (SELECT outlet_id, floor(score / ?)::BIGINT AS b, count(*) AS c, sum(score) AS s "
+           f"FROM ({source}) GROUP BY ALL) SELECT outlet_id, list(b ORDER BY b), list(c ORDER BY b), "
+           "list(s ORDER BY b) FROM binned GROUP BY outlet_id ORDER BY outlet_id")
+    rows = con.execute(sql, [bin_width, *params]).fetchall()
+    return [(r[0], list(r[1]), list(r[2]), list(r[3])) for r in rows]
 
 
 def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:

@@ -78,3 +78,10 @@ def classifier() -> Any:
     from pipeline.classify import load_classifier
 
     return load_classifier(Settings())
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
+    """Playwright drives Debian's chromium (never a downloaded browser), headless."""
+    return {**browser_type_launch_args, "executable_path": "/usr/bin/chromium", "headless": True,
+            "args": ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]}

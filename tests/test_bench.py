@@ -19,6 +19,14 @@ def test_bench_classify_quick_json() -> None:
     for key in ("speedup_vs_naive", "ratio_to_bare_encoder", "texts_per_s", "peak_rss_mb"):
         assert isinstance(data[key], (int, float)) and data[key] > 0
     assert set(data["corpora"]) == {"short", "long"}
+    assert data["backend"] == "torch" and data["backends"] == ["torch", "onnx"]
+    for corpus in data["corpora"].values():
+        assert set(corpus["by_backend"]) == {"torch", "onnx"}
+        for row in corpus["by_backend"].values():
+            for key in ("texts_per_s", "bare_encoder_texts_per_s", "ratio_to_bare_encoder", "speedup_vs_naive",
+                        "speedup_vs_torch"):
+                assert row[key] > 0
+        assert corpus["texts_per_s"] == corpus["by_backend"]["torch"]["texts_per_s"]
 
 
 def test_bench_ingest_quick_json(tmp_path) -> None:

@@ -11,8 +11,9 @@ from models.functional import load_cases, run_suite
 
 HATEFUL = {"explicit_dehumanisation", "implicit_dehumanisation", "threat", "hate_as_question", "hate_as_opinion",
            "obfuscated_spelling", "slur_or_derogatory_label"}
-# Measured with head 1.1.0: 0.654. Raise it when the model improves; lowering it needs a reason in the log.
-ACCURACY_FLOOR = 0.62
+# Measured with head 1.1.0: 0.654; head 1.2.0: 0.778. Raise it when the model improves; lowering it
+# needs a reason in the log.
+ACCURACY_FLOOR = 0.74
 
 
 def test_cases_are_well_formed() -> None:

@@ -90,9 +90,9 @@ def write_claims(tmp_path: Path, data: Any) -> Path:
 
 # --- the bundled library ---------------------------------------------------------------
 
-def test_bundled_library_has_fifteen_complete_trilingual_myths(library: ClaimLibrary) -> None:
-    assert library.version == "myths-1.0"
-    assert len(library.claims) >= 15
+def test_bundled_library_has_thirty_complete_trilingual_myths(library: ClaimLibrary) -> None:
+    assert library.version == "myths-2.0"
+    assert len(library.claims) >= 30
     assert len({c.id for c in library.claims}) == len(library.claims)
     for claim in library.claims:
         assert set(claim.text) == set(LANGUAGES) == set(claim.evidence) == set(claim.keywords)
@@ -100,7 +100,9 @@ def test_bundled_library_has_fifteen_complete_trilingual_myths(library: ClaimLib
         assert claim.rating in RATINGS and claim.topic and claim.source
         assert claim.url.startswith("https://")
     assert {c.topic for c in library.claims} >= {"crime", "jobs_wages", "welfare", "health",
-                                                  "housing", "invasion_replacement", "numbers"}
+                                                  "housing", "invasion_replacement", "numbers",
+                                                  "taxes", "remittances", "education", "integration",
+                                                  "asylum", "security", "pull_factors"}
     assert set(library.subjects) == set(LANGUAGES) and all(library.subjects.values())
 
 

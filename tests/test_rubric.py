@@ -61,7 +61,7 @@ def score(rubric: Rubric, text: str, cid: str, lang: str | None = None,
 # ---- loading --------------------------------------------------------------------------------
 
 def test_bundled_rubric_loads(rubric: Rubric) -> None:
-    assert rubric.version == "ilo-rubric-1.0"
+    assert rubric.version == "ilo-rubric-2.0"
     assert rubric.languages == ("en", "fr", "es")
     assert [c.id for c in rubric.criteria] == list(KINDS)
     assert all(c.weight >= 0 and c.reference for c in rubric.criteria)
@@ -244,7 +244,8 @@ def test_migrant_voice_in_quote(rubric: Rubric, case: str) -> None:
     text, quote = VOICES[case]
     crit = score(rubric, text, "migrant_voices")
     assert crit.score == 1.0
-    assert any(text[s.start:s.end] == quote and s.label == "quote:migrant" for s in crit.evidence)
+    assert any(text[s.start:s.end] == quote and s.label.startswith("quote:migrant")
+               for s in crit.evidence)
 
 
 @pytest.mark.parametrize(("lang", "text"), [
@@ -332,8 +333,8 @@ def test_scores_are_bounded_and_fair_beats_poor(rubric: Rubric) -> None:
                       model="m")
     fair = apply_rubric(article(FAIR, "en"), rubric)
     poor = apply_rubric(article(POOR, "en", hate=hate, misinformation=(claim(0),)), rubric)
-    assert fair.score == 100.0
-    assert 0.0 <= poor.score < 30.0
+    assert fair.score >= 90.0
+    assert 0.0 <= poor.score < 55.0 < fair.score - 30
     assert fair.version == poor.version == rubric.version
     assert all(0.0 <= c.score <= 1.0 for c in fair.criteria + poor.criteria)
 
@@ -396,7 +397,7 @@ def broken(raw: dict[str, Any], cid: str, **changes: Any) -> dict[str, Any]:
 
 
 def test_copy_of_bundled_rubric_loads(tmp_path: Path, raw_rubric: dict[str, Any]) -> None:
-    assert load_rubric(write(tmp_path, raw_rubric)).version == "ilo-rubric-1.0"
+    assert load_rubric(write(tmp_path, raw_rubric)).version == "ilo-rubric-2.0"
 
 
 def test_unknown_criterion(tmp_path: Path, raw_rubric: dict[str, Any]) -> None:
@@ -406,7 +407,7 @@ def test_unknown_criterion(tmp_path: Path, raw_rubric: dict[str, Any]) -> None:
     message = str(err.value)
     assert str(path) in message
     assert "criterion 'foo' is unknown" in message
-    assert "must be one of: terminology, dehumanising, migrant_voices" in message
+    assert "must be one of: terminology, dehumanising, status_mention, migrant_voices" in message
 
 
 @pytest.mark.parametrize("weight", [-1, "heavy", True, None])
@@ -463,10 +464,11 @@ def test_bad_pattern(tmp_path: Path, raw_rubric: dict[str, Any], pattern: str,
 
 
 def test_missing_or_unknown_template(tmp_path: Path, raw_rubric: dict[str, Any]) -> None:
-    with pytest.raises(ConfigError, match="needs templates for: pass, fail, missing"):
+    with pytest.raises(ConfigError, match="needs templates for: pass, fail, missing, confirmed"):
         load_rubric(write(tmp_path, broken(raw_rubric, "hate_flag",
                                            explanation={"pass": "ok"})))
-    bad = {"pass": "ok {reference}", "fail": "{oops}", "missing": "none"}
+    bad = {"pass": "ok {reference}", "fail": "{oops}", "missing": "none", "confirmed": "c",
+           "rejected": "r"}
     with pytest.raises(ConfigError, match=r"unknown fields \['oops'\]; must be among: reference"):
         load_rubric(write(tmp_path, broken(raw_rubric, "hate_flag", explanation=bad)))
 

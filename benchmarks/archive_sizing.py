@@ -1,0 +1,67 @@
+"""Archive sizing: export a year of synthetic articles to Parquet, measure bytes per row and files, and
+the time and peak memory of `archive rank` on it (in its own process). `python -m benchmarks.archive_sizing`."""
+
+from __future__ import annotations
+
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from benchmarks import corpus
+from pipeline import archive
+from pipeline.classify import classifier_tag
+from pipeline.config import Settings
+from pipeline.record import Article
+from pipeline.rubric import load_rubric, score_batch
+from pipeline.sources import Feed, Outlet
+from pipeline.store import Store
+
+OUTLETS, ITEMS = 100, 200  # 20,000 articles over one year
+
+
+def build(store: Store) -> None:
+    """Synthetic articles with classifications (relevance from the corpus's topic) and rubric results."""
+    store.upsert_sources([Outlet(f"o{f}", f"Outlet {f}", language=corpus.lang_of(f), media_type="newspaper")
+                          for f in range(OUTLETS)], [Feed(f"http://o{f}.test/rss", f"o{f}") for f in range(OUTLETS)])
+    items = [(f, n, corpus.item(f, n)) for f in range(OUTLETS) for n in range(ITEMS)]
+    articles = [Article(url=f"http://o{f}.test/{n}", outlet=f"o{f}", title=it.title, text=it.text, kind="article",
+                        published=it.published, lang=corpus.lang_of(f)) for f, n, it in items]
+    store.insert_articles(articles, None)
+    relevant = {a.id for a, (_, _, it) in zip(articles, items) if it.topic != "news"}
+    tag, rubric = classifier_tag(Settings()), load_rubric()
+    store.save_classifications([a.evolve(relevance=0.9 if a.id in relevant else 0.0) for a in articles], tag, 0.2)
+    store.save_rubric(score_batch(store.pending_rubric(tag, rubric.version), rubric), tag)
+
+
+def rank_in_child(db: Path, root: Path) -> dict[str, Any]:
+    """`xenowatch archive rank` in its own process: seconds and peak RSS."""
+    start = time.perf_counter()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    subprocess.run([sys.executable, "-m", "pipeline", "--db", str(db), "archive", "rank", "--from", str(root),
+                    "--year", str(corpus.YEAR)], check=True, capture_output=True)
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return {"rank_s": round(time.perf_counter() - start, 2), "rank_peak_rss_mb": round(max(peak, before) / 1024, 1)}
+
+
+def main() -> None:
+    """Build, export, rank; print the figures as JSON (the archive is kept in the folder given, if any)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(tmp)
+        store = Store(folder / "sizing.duckdb")
+        store.migrate()
+        build(store)
+        start = time.perf_counter()
+        stats = archive.export(store, folder / "archive").as_dict()
+        stats["export_s"] = round(time.perf_counter() - start, 2)
+        stats.update(rank_in_child(store.path, folder / "archive"))
+        stats["db_bytes"] = store.path.stat().st_size
+    print(json.dumps(stats, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""The review workbench: a FastAPI app for monitors, leads, authorities and media councils."""

@@ -1,0 +1,156 @@
+"""Accounts, roles, signed session cookies, CSRF tokens and login rate limiting."""
+
+from __future__ import annotations
+
+import hmac
+import os
+import secrets
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+from pipeline.errors import ConfigError
+
+ROLES = ("monitor", "lead", "council", "authority", "admin")
+# What each role may do; admin may do everything.
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "monitor": frozenset({"review"}),
+    "lead": frozenset({"review", "lead"}),
+    "council": frozenset({"council"}),
+    "authority": frozenset({"trends"}),
+    "admin": frozenset({"review", "lead", "council", "trends", "admin"}),
+}
+SESSION_COOKIE = "xw_session"
+SESSION_MAX_AGE_S = 12 * 3600
+_HASHER = PasswordHasher()
+# Verifying against this when the user does not exist keeps the timing of both failures alike.
+_DUMMY_HASH = _HASHER.hash("not a password")
+
+
+def check_role(role: str) -> str:
+    """A valid role name, or a ConfigError listing the roles."""
+    if role not in ROLES:
+        raise ConfigError(f"role {role!r} is invalid; must be one of: {', '.join(ROLES)}")
+    return role
+
+
+def hash_password(password: str) -> str:
+    """An argon2id hash."""
+    if len(password) < 8:
+        raise ConfigError("the password must have at least 8 characters")
+    return _HASHER.hash(password)
+
+
+def verify_password(stored: str | None, password: str) -> bool:
+    """True when the password matches the stored hash (always spends the same work)."""
+    try:
+        return _HASHER.verify(stored or _DUMMY_HASH, password) and stored is not None
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def allowed(role: str | None, permission: str) -> bool:
+    """True when the role grants the permission."""
+    return role is not None and permission in PERMISSIONS.get(role, frozenset())
+
+
+def load_secret(path: Path) -> str:
+    """The key that signs session cookies: read from a file next to the database, created (mode 0600)
+    on first use."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        secret = path.read_text(encoding="utf-8").strip()
+        if len(secret) < 32:
+            raise ConfigError(f"{path}: the session signing key is too short; delete it to make a new one") from None
+        return secret
+    secret = secrets.token_urlsafe(48)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(secret)
+    return secret
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    """What the signed cookie carries: the user (None before login) and the CSRF token."""
+
+    user: str | None
+    role: str | None
+    csrf: str
+    issued: float
+
+
+class Sessions:
+    """Signs and reads session cookies (itsdangerous, with a timestamp checked against the max age)."""
+
+    def __init__(self, secret: str) -> None:
+        self._signer = URLSafeTimedSerializer(secret, salt="xenowatch-session")
+
+    def new(self, user: str | None = None, role: str | None = None) -> Session:
+        """A fresh session with a new CSRF token."""
+        return Session(user, role, secrets.token_urlsafe(32), time.time())
+
+    def dump(self, session: Session) -> str:
+        """The cookie value."""
+        return self._signer.dumps({"u": session.user, "r": session.role, "c": session.csrf, "t": session.issued})
+
+    def load(self, value: str | None) -> Session | None:
+        """The session in a cookie, or None when it is missing, forged or expired."""
+        if not value:
+            return None
+        try:
+            data: dict[str, Any] = self._signer.loads(value, max_age=SESSION_MAX_AGE_S)
+        except BadSignature:
+            return None
+        return Session(data.get("u"), data.get("r"), str(data.get("c", "")), float(data.get("t", 0)))
+
+
+def csrf_ok(session: Session | None, token: str | None) -> bool:
+    """True when the submitted token matches the session's (constant-time)."""
+    return bool(session and token and hmac.compare_digest(session.csrf, token))
+
+
+class RateLimit:
+    """Failed logins per (client IP, username) and per IP in a sliding window."""
+
+    def __init__(self, per_user: int = 5, per_ip: int = 30, window_s: float = 900.0) -> None:
+        self.per_user, self.per_ip, self.window_s = per_user, per_ip, window_s
+        self._fails: dict[tuple[str, str], deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def _recent(self, key: tuple[str, str], now: float) -> deque[float]:
+        """The failure times of a key inside the window."""
+        times = self._fails.setdefault(key, deque())
+        while times and times[0] < now - self.window_s:
+            times.popleft()
+        return times
+
+    def retry_after(self, ip: str, user: str) -> int:
+        """Seconds to wait before another attempt, 0 when allowed."""
+        now = time.monotonic()
+        with self._lock:
+            for key, limit in (((ip, user.lower()), self.per_user), ((ip, ""), self.per_ip)):
+                times = self._recent(key, now)
+                if len(times) >= limit:
+                    return int(times[0] + self.window_s - now) + 1
+        return 0
+
+    def failed(self, ip: str, user: str) -> None:
+        """Count one failure."""
+        now = time.monotonic()
+        with self._lock:
+            for key in ((ip, user.lower()), (ip, "")):
+                self._recent(key, now).append(now)
+
+    def succeeded(self, ip: str, user: str) -> None:
+        """Forget the user's failures after a good login."""
+        with self._lock:
+            self._fails.pop((ip, user.lower()), None)

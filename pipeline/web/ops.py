@@ -1,0 +1,59 @@
+"""Decisions, assignments and audit events as ops: validated, stamped with an id and a time."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from pipeline.errors import InputError
+
+DECISIONS = ("confirm", "reject", "note")
+SEVERITIES = ("offensive", "derogatory", "dehumanising", "incitement")
+TARGETS = ("migrants", "refugees", "asylum_seekers", "nationality_ethnicity", "religion", "other")
+MAX_NOTE = 4000
+
+
+def new_op(kind: str, actor: str, **fields: Any) -> dict[str, Any]:
+    """An op with a fresh id and the current UTC time."""
+    return {"op_id": uuid.uuid4().hex, "at": datetime.now(UTC).replace(tzinfo=None).isoformat(),
+            "kind": kind, "actor": actor, **fields}
+
+
+def _choice(value: str | None, choices: Sequence[str], name: str) -> str | None:
+    """An optional value from a fixed list ('' means none)."""
+    if not value:
+        return None
+    if value not in choices:
+        raise InputError(f"{name} {value!r} is invalid; must be one of: {', '.join(choices)}")
+    return value
+
+
+def decision_op(actor: str, article_id: str, decision: str, severity: str | None, target: str | None,
+                note: str | None, adjudicate: bool) -> dict[str, Any]:
+    """A reviewer's decision. A lead's adjudication is round 2 and final; whether another decision is final
+    (not in double review) is settled when it is written, as assignments may change meanwhile."""
+    if decision not in DECISIONS:
+        raise InputError(f"decision {decision!r} is invalid; must be one of: {', '.join(DECISIONS)}")
+    note = (note or "").strip()
+    if len(note) > MAX_NOTE:
+        raise InputError(f"the note has {len(note)} characters; at most {MAX_NOTE} are kept, shorten it")
+    if decision == "note" and not note:
+        raise InputError("a note decision needs some text in the note field")
+    keep = decision == "confirm"
+    return new_op("decision", actor, article_id=article_id, decision=decision,
+                  severity=_choice(severity, SEVERITIES, "severity") if keep else None,
+                  target=_choice(target, TARGETS, "target") if keep else None, note=note or None,
+                  round=2 if adjudicate else 1)
+
+
+def assign_op(actor: str, article_id: str, reviewers: Sequence[str], known: Sequence[str]) -> dict[str, Any]:
+    """An assignment of an item to one reviewer, or two for double review."""
+    chosen = sorted({r for r in reviewers if r})
+    unknown = [r for r in chosen if r not in known]
+    if unknown:
+        raise InputError(f"unknown reviewer {unknown[0]!r}; choose among: {', '.join(known)}")
+    if len(chosen) > 2:
+        raise InputError("assign one reviewer, or two for double review")
+    return new_op("assign", actor, article_id=article_id, reviewers=chosen)
