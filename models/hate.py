@@ -12,6 +12,7 @@ import numpy as np
 
 from models.encoder import Encoder
 from models.features import HateLexicon, lexicon_features, load_hate_lexicon, model_text
+from models.skops_io import load_allowed
 from pipeline.config import Settings
 from pipeline.errors import ModelError
 from pipeline.record import HateResult, Span
@@ -177,17 +178,11 @@ def _piece(doc: tuple[str, str], unit: Unit) -> str:
 
 def load_head(folder: Path) -> tuple[Any, dict[str, Any]]:
     """Load a head saved with skops, refusing any type outside a small allow-list."""
-    import skops.io as sio
-
     head_file, meta_file = folder / "head.skops", folder / "meta.json"
     if not head_file.exists() or not meta_file.exists():
         raise ModelError(f"no trained head in {folder} (head.skops and meta.json); "
                          "run 'xenowatch train --data ../shared/data' or set XENOWATCH_HEAD")
-    untrusted = set(sio.get_untrusted_types(file=head_file))
-    unsafe = untrusted - SAFE_TYPES
-    if unsafe:
-        raise ModelError(f"{head_file} contains types that are not allowed: {', '.join(sorted(unsafe))}")
-    head = sio.load(head_file, trusted=sorted(untrusted))
+    head = load_allowed(head_file, SAFE_TYPES, "run 'xenowatch train --data ../shared/data' to rebuild it")
     _check_head(head, head_file)
     return head, json.loads(meta_file.read_text(encoding="utf-8"))
 

@@ -11,6 +11,7 @@ import numpy as np
 
 from models.encoder import Encoder
 from models.features import model_text
+from models.skops_io import load_allowed
 from pipeline.errors import ModelError
 from pipeline.text import sentence_spans
 
@@ -90,21 +91,11 @@ class RelevanceModel:
 
 def load_relevance_head(folder: Path) -> tuple[dict[str, Any], dict[str, Any]]:
     """Load a relevance head saved with skops, refusing any type outside a small allow-list."""
-    import skops.io as sio
-
     head_file, meta_file = folder / "head.skops", folder / "meta.json"
     if not head_file.exists() or not meta_file.exists():
         raise ModelError(f"no relevance head in {folder} (head.skops and meta.json); "
                          "run 'xenowatch train-relevance' to build it")
-    try:
-        untrusted = set(sio.get_untrusted_types(file=head_file))
-    except Exception as exc:  # skops raises zipfile, JSON and key errors on a damaged file
-        raise ModelError(f"{head_file} is not a readable skops file ({exc}); "
-                         "run 'xenowatch train-relevance' to rebuild it") from exc
-    unsafe = untrusted - SAFE_TYPES
-    if unsafe:
-        raise ModelError(f"{head_file} contains types that are not allowed: {', '.join(sorted(unsafe))}")
-    head = sio.load(head_file, trusted=sorted(untrusted))
+    head = load_allowed(head_file, SAFE_TYPES, "run 'xenowatch train-relevance' to rebuild it")
     _check_head(head, head_file)
     return head, json.loads(meta_file.read_text(encoding="utf-8"))
 
