@@ -11,10 +11,11 @@ from typing import Any
 import numpy as np
 
 from benchmarks.measure import peak_rss_mb, timed
-from pipeline.classify import Classifier, classify_batch, load_classifier
-from pipeline.config import BACKENDS, Settings
-from pipeline.record import Article
-from pipeline.sample_server import sample_items
+from pipeline.classify.classifier import Classifier, classify_batch
+from pipeline.core.config import BACKENDS, Settings
+from pipeline.core.record import Article
+from pipeline.jobs.factchecks import classifier_for
+from pipeline.sample.server import sample_items
 
 
 def corpora(quick: bool) -> dict[str, list[Article]]:
@@ -41,7 +42,7 @@ def naive_pipeline(clf: Classifier, texts: Sequence[str]) -> Callable[[], None]:
     """One text at a time through a transformers feature-extraction pipeline, then the head."""
     from transformers import pipeline
 
-    from models.encoder import resolve_model_path
+    from models.encoders.base import resolve_model_path
     from models.features import lexicon_features, model_text
 
     path = resolve_model_path(clf.hate.meta["encoders"][0])
@@ -64,7 +65,7 @@ def run_benchmark(settings: Settings, quick: bool = False, say: Callable[[str], 
     """Measure each corpus with each backend; the speed-ups are ratios of times measured here, in this process.
     The top-level figures are the default backend's (settings.backend) on short posts."""
     order = [settings.backend] + [b for b in backends if b != settings.backend]
-    clfs = {b: load_classifier(replace(settings, backend=b)) for b in order}
+    clfs = {b: classifier_for(replace(settings, backend=b)) for b in order}
     out: dict[str, Any] = {"quick": quick, "python": platform.python_version(), "backend": settings.backend,
                            "backends": order, "corpora": {}}
     for name, articles in corpora(quick).items():
@@ -78,7 +79,7 @@ def run_benchmark(settings: Settings, quick: bool = False, say: Callable[[str], 
             row["speedup_vs_torch"] = round(torch_time / row.pop("seconds"), 3) if torch_time else None
         out["corpora"][name] = {**rows[settings.backend], "naive_texts_per_s": round(len(texts) / t_naive, 1),
                                 "by_backend": rows}
-    from models.functional import load_cases, run_suite
+    from models.evaluation.functional import load_cases, run_suite
 
     out["functional"] = run_suite(clfs[settings.backend].hate, load_cases())
     short = out["corpora"]["short"]
@@ -110,7 +111,7 @@ def format_table(result: dict[str, Any]) -> str:
     lines.append(f"peak RSS {result['peak_rss_mb']} MiB (whole process, all backends); "
                  f"default backend {result['backend']}")
     if "functional" in result:
-        from models.functional import format_suite
+        from models.evaluation.functional import format_suite
 
         lines.append(format_suite(result["functional"]))
     for key, m in result.get("quality", {}).items():

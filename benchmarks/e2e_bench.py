@@ -16,12 +16,14 @@ from typing import Any
 from benchmarks import corpus
 from benchmarks.feedserver import FeedHost
 from benchmarks.measure import peak_rss_mb
-from pipeline import jobs
-from pipeline.classify import Classifier, load_classifier
-from pipeline.config import Settings
-from pipeline.rubric import Rubric, load_rubric
-from pipeline.sources import Feed, Outlet
-from pipeline.store import Store
+from pipeline.classify.classifier import Classifier
+from pipeline.core.config import Settings
+from pipeline.core.outlets import Feed, Outlet
+from pipeline.db import results, sources
+from pipeline.db.database import Database
+from pipeline.jobs import steps as jobs
+from pipeline.jobs.factchecks import classifier_for
+from pipeline.rubric.score import Rubric, load_rubric
 
 FULL, QUICK = (10_000, 100_000), (2_000, 10_000)
 MAX_HOSTS = 100
@@ -59,11 +61,11 @@ def serve_corpus(feeds: int) -> Iterator[list[str]]:
             proc.kill()
 
 
-def register(store: Store, urls: list[str]) -> None:
+def register(db: Database, urls: list[str]) -> None:
     """One outlet per feed, in the feed's language."""
     outlets = [Outlet(f"outlet-{f}", f"Outlet {f}", language=corpus.lang_of(f), media_type="newspaper")
                for f in range(len(urls))]
-    store.upsert_sources(outlets, [Feed(url=u, outlet_id=f"outlet-{f}") for f, u in enumerate(urls)])
+    sources.upsert_sources(db, outlets, [Feed(url=u, outlet_id=f"outlet-{f}") for f, u in enumerate(urls)])
 
 
 def run_size(articles: int, settings: Settings, clf: Classifier, rubric: Rubric,
@@ -72,21 +74,20 @@ def run_size(articles: int, settings: Settings, clf: Classifier, rubric: Rubric,
     feeds = articles // corpus.ITEMS_PER_FEED
     expected = corpus.topics(feeds)
     with serve_corpus(feeds) as urls, tempfile.TemporaryDirectory() as tmp:
-        store = Store(Path(tmp) / "e2e.duckdb")
-        store.migrate()
-        register(store, urls)
-        conf = replace(settings, db=store.path, fetch_pages=False)
+        db = Database.open(Path(tmp) / "e2e.duckdb")
+        register(db, urls)
+        conf = replace(settings, db=db.path, fetch_pages=False)
         say(f"bench e2e: {articles} articles, {feeds} outlets/feeds, {min(MAX_HOSTS, feeds)} loopback hosts")
         seconds: dict[str, float] = {}
         start = time.perf_counter()
-        summary = jobs.ingest_feeds(store, conf, store.feeds(), None)
+        summary = jobs.ingest_feeds(db, conf, sources.feeds(db), None)
         seconds["ingest"] = time.perf_counter() - start
-        seconds["classify"] = _timed(lambda: jobs.classify_pending(store, conf, clf))
-        seconds["score"] = _timed(lambda: jobs.score_pending(store, clf.tag, rubric))
+        seconds["classify"] = _timed(lambda: jobs.classify_pending(db, conf, clf))
+        seconds["score"] = _timed(lambda: jobs.score_pending(db, clf.tag, rubric))
         lines: list[Any] = []
-        seconds["rank"] = _timed(lambda: lines.extend(jobs.rank_year(store, conf, corpus.YEAR, clf.tag,
+        seconds["rank"] = _timed(lambda: lines.extend(jobs.rank_year(db, conf, corpus.YEAR, clf.tag,
                                                                      rubric.version)[0]))
-        found = store.stage_counts(clf.tag, rubric.version)
+        found = results.stage_counts(db, clf.tag, rubric.version)
     total = sum(seconds.values())
     say(f"bench e2e: {articles} articles in {total:.1f} s: " + ", ".join(f"{k} {v:.1f} s" for k, v in seconds.items()))
     return {"articles": articles, "stored": summary.new, "failed_feeds": summary.feeds_failed,
@@ -109,7 +110,7 @@ def run_benchmark(settings: Settings, quick: bool = False, say: Callable[[str], 
     """Both sizes (10k and 100k; quick: 2k and 10k); the larger one is the headline."""
     small, large = sizes or (QUICK if quick else FULL)
     start = time.perf_counter()
-    clf, rubric = load_classifier(settings), load_rubric()
+    clf, rubric = classifier_for(settings), load_rubric()
     load_s = time.perf_counter() - start
     runs = [run_size(n, settings, clf, rubric, say) for n in (small, large)]
     growth = {s: round(runs[1]["stage_seconds"][s] / max(runs[0]["stage_seconds"][s], 1e-3), 2) for s in STAGES}

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from typing import Any
 
-from pipeline.loopback import LoopbackServer, QuietHandler
+from pipeline.core.loopback import LoopbackServer, QuietHandler
 
 WORDS = ("council", "harbour", "ferry", "workers", "wages", "storm", "tide", "court", "appeal", "bakery",
          "hospital", "nurses", "school", "budget", "housing", "rents", "market", "fishermen", "quota", "festival",

@@ -13,10 +13,11 @@ import feedparser
 
 from benchmarks.feedserver import serve_feeds
 from benchmarks.measure import peak_rss_mb
-from pipeline import jobs
-from pipeline.config import Settings
-from pipeline.sources import Feed, Outlet
-from pipeline.store import Store
+from pipeline.core.config import Settings
+from pipeline.core.outlets import Feed, Outlet
+from pipeline.db import sources
+from pipeline.db.database import Database
+from pipeline.jobs import steps as jobs
 
 ITEMS = 20
 # A news site's feed answers in a few hundred milliseconds (DNS, TLS, server time); 200 ms is simulated.
@@ -30,10 +31,10 @@ def sequential(urls: list[str]) -> tuple[float, int]:
     return time.perf_counter() - start, items
 
 
-def ours(store: Store, settings: Settings) -> tuple[float, jobs.IngestSummary]:
+def ours(db: Database, settings: Settings) -> tuple[float, jobs.IngestSummary]:
     """The project's ingest over every registered feed (validators from the last poll included)."""
     start = time.perf_counter()
-    summary = jobs.ingest_feeds(store, settings, store.feeds(), None)
+    summary = jobs.ingest_feeds(db, settings, sources.feeds(db), None)
     return time.perf_counter() - start, summary
 
 
@@ -41,15 +42,14 @@ def run_benchmark(settings: Settings, quick: bool = False, say: Callable[[str], 
     """Serve N feeds of 20 items on loopback hosts; time the baseline, a first poll and a re-poll."""
     n_feeds, hosts = (40, 20) if quick else (200, 100)  # two feeds per outlet host, as news sites have
     with serve_feeds(n_feeds, ITEMS, hosts, LATENCY_S) as urls, tempfile.TemporaryDirectory() as tmp:
-        store = Store(Path(tmp) / "bench.duckdb")
-        store.migrate()
-        store.upsert_sources([Outlet("bench", "Bench")], [Feed(url=u, outlet_id="bench") for u in urls])
-        conf = replace(settings, db=store.path, fetch_pages=False)
+        db = Database.open(Path(tmp) / "bench.duckdb")
+        sources.upsert_sources(db, [Outlet("bench", "Bench")], [Feed(url=u, outlet_id="bench") for u in urls])
+        conf = replace(settings, db=db.path, fetch_pages=False)
         say(f"bench ingest: {n_feeds} feeds x {ITEMS} items on {hosts} loopback hosts, "
             f"{LATENCY_S * 1000:.0f} ms latency")
         t_seq, seq_items = sequential(urls)
-        t_first, first = ours(store, conf)
-        t_second, second = ours(store, conf)
+        t_first, first = ours(db, conf)
+        t_second, second = ours(db, conf)
     return {"feeds": n_feeds, "items": first.new, "hosts": hosts, "latency_ms": LATENCY_S * 1000,
             "sequential_s": round(t_seq, 3), "sequential_items": seq_items, "first_poll_s": round(t_first, 3),
             "repoll_s": round(t_second, 3), "items_per_s": round(first.new / t_first, 1),

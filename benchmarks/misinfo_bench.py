@@ -14,12 +14,13 @@ import tempfile
 from pathlib import Path
 
 from benchmarks.measure import peak_rss_mb, timed
-from models.registry import MULTILINGUAL, load_encoder
-from pipeline.factcheck_match import matcher_with_store
-from pipeline.factchecks import FactCheck
-from pipeline.misinfo import ClaimMatcher, load_claims
-from pipeline.misinfo_eval import MATCHING_SET
-from pipeline.store import Store
+from models.encoders.registry import MULTILINGUAL, load_encoder
+from pipeline.core.factcheck import FactCheck
+from pipeline.db.database import Database
+from pipeline.db.factchecks import add_factchecks
+from pipeline.jobs.factchecks import matcher_with_store
+from pipeline.misinfo.evaluate import MATCHING_SET
+from pipeline.misinfo.matcher import ClaimMatcher, load_claims
 
 _TOPICS = ("free phones", "hotel rooms", "driving lessons", "voting rights", "cash cards", "free cars")
 
@@ -37,9 +38,7 @@ def run(n: int) -> dict[str, float]:
     texts = [json.loads(line)["text"] for line in MATCHING_SET.read_text(encoding="utf-8").splitlines()]
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "bench.duckdb"
-        store = Store(db)
-        store.migrate()
-        store.add_factchecks(synthetic(n), "bench")
+        add_factchecks(Database.open(db), synthetic(n), "bench")
         cold = timed(lambda: matcher_with_store(library, encoder, db), repeat=1)  # encodes, then caches
         warm = timed(lambda: matcher_with_store(library, encoder, db), repeat=3)
         with_checks = matcher_with_store(library, encoder, db)

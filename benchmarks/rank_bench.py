@@ -1,7 +1,7 @@
 """`xenowatch bench rank`: ranking time on synthetic scored articles generated inside DuckDB.
 
-It runs the product's ranking code (Store aggregation SQL -> per-outlet histograms -> shrinkage and
-multinomial bootstrap in pipeline.rank) at two sizes, ten times apart, and reports the growth of
+It runs the product's ranking code (the database's aggregation SQL -> per-outlet histograms -> shrinkage and
+multinomial bootstrap in pipeline.award.rank) at two sizes, ten times apart, and reports the growth of
 the time. The baseline, at the small size in the same process, is the per-article approach of
 rubric 1.0: fetch every score into Python and resample articles (n x 1000 draws per outlet)."""
 
@@ -16,25 +16,26 @@ from typing import Any
 import numpy as np
 
 from benchmarks.measure import peak_rss_mb
-from pipeline.award import to_bins
-from pipeline.rank import BIN_WIDTH, BOOTSTRAP, SEED, rank_bins
-from pipeline.store import Store
+from benchmarks.sql import bench_bins, bench_rows, synthetic_scores
+from pipeline.award.categories import to_bins
+from pipeline.award.rank import BIN_WIDTH, BOOTSTRAP, SEED, rank_bins
+from pipeline.db.database import Database
 
 OUTLETS = 200
 MIN_ARTICLES = 3
 
 
-def ranked_time(store: Store) -> tuple[float, int]:
+def ranked_time(db: Database) -> tuple[float, int]:
     """Seconds for the product's ranking over bench_scores, and the number of ranked outlets."""
     start = time.perf_counter()
-    lines = rank_bins(to_bins(store.bench_bins(BIN_WIDTH)), {}, MIN_ARTICLES)
+    lines = rank_bins(to_bins(bench_bins(db, BIN_WIDTH)), {}, MIN_ARTICLES)
     return time.perf_counter() - start, sum(1 for ln in lines if ln.rank is not None)
 
 
-def baseline_time(store: Store) -> float:
+def baseline_time(db: Database) -> float:
     """Seconds for the per-article baseline: every score in Python, article resampling per outlet."""
     start = time.perf_counter()
-    ids, scores = store.bench_rows()
+    ids, scores = bench_rows(db)
     prior = float(scores.mean())
     rng = np.random.default_rng(SEED)
     bounds = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1], True])
@@ -51,14 +52,13 @@ def run_benchmark(quick: bool = False, say: Callable[[str], None] = print) -> di
     sizes = (100_000, 1_000_000) if quick else (1_000_000, 10_000_000)
     seconds, ranked = [], 0
     with tempfile.TemporaryDirectory() as tmp:
-        store = Store(Path(tmp) / "bench.duckdb")
-        store.migrate()
+        db = Database.open(Path(tmp) / "bench.duckdb")
         for rows in sizes:
             say(f"bench rank: generating {rows:,} scored articles of {OUTLETS} outlets in DuckDB")
-            store.synthetic_scores(rows, OUTLETS, SEED)
+            synthetic_scores(db, rows, OUTLETS, SEED)
             if rows == sizes[0]:
-                base = baseline_time(store)
-            t, ranked = min(ranked_time(store) for _ in range(2))
+                base = baseline_time(db)
+            t, ranked = min(ranked_time(db) for _ in range(2))
             seconds.append(t)
             say(f"bench rank: {rows:,} rows ranked in {t:.3f} s")
     return {"rows": list(sizes), "seconds": [round(t, 3) for t in seconds],

@@ -11,13 +11,14 @@ from typing import Any
 import numpy as np
 
 from benchmarks.measure import peak_rss_mb, timed
-from models.relevance_model import load_relevance_model
-from pipeline import relevance
-from pipeline.classify import Classifier, classify_batch, load_classifier
-from pipeline.config import Settings
-from pipeline.language import detect_batch
-from pipeline.record import Article
-from pipeline.sample_server import sample_items
+from models.relevance import lexicon as relevance
+from models.relevance.model import load_relevance_model
+from pipeline.classify.classifier import Classifier, classify_batch
+from pipeline.core.config import Settings
+from pipeline.core.language import detect_batch
+from pipeline.core.record import Article
+from pipeline.jobs.factchecks import classifier_for
+from pipeline.sample.server import sample_items
 
 
 def corpus(quick: bool) -> tuple[list[Article], np.ndarray]:
@@ -34,7 +35,7 @@ def corpus(quick: bool) -> tuple[list[Article], np.ndarray]:
 
 def sample_quality(articles: list[Article], labels: np.ndarray, clf: Classifier, gate: float) -> dict[str, Any]:
     """Relevance precision and recall on the sample at the gate: combined score and lexicon alone."""
-    from models.relevance_training import metrics
+    from models.relevance.training import metrics
 
     combined = np.array([a.relevance for a in relevance.score_batch(articles, clf.lexicon, clf.relevance_model)])
     lexical = np.array([a.relevance for a in relevance.score_batch(articles, clf.lexicon)])
@@ -44,7 +45,7 @@ def sample_quality(articles: list[Article], labels: np.ndarray, clf: Classifier,
 
 def run_benchmark(settings: Settings, quick: bool = False, say: Callable[[str], None] = print) -> dict[str, Any]:
     """Texts/s of the lexicon, of the combined score and of the hate model; classify's overhead."""
-    base = load_classifier(settings)
+    base = classifier_for(settings)
     model = base.relevance_model or load_relevance_model()
     clf, lexicon_only = (dataclasses.replace(base, relevance_model=m) for m in (model, None))
     articles, labels = corpus(quick)

@@ -9,9 +9,9 @@ from typing import Any
 
 import yaml
 
-from pipeline.errors import InputError
-from pipeline.record import Article, Criterion
-from pipeline.rubric import Rubric, apply_rubric, load_rubric
+from pipeline.core.errors import InputError
+from pipeline.core.record import Article, Criterion
+from pipeline.rubric.score import Rubric, apply_rubric, load_rubric
 
 CASES = Path(__file__).parent / "rubric" / "cases.yaml"
 

@@ -22,9 +22,11 @@ from typing import Any
 
 import httpx
 
-from pipeline.record import Article, Criterion, HateResult, RubricResult, Span
-from pipeline.sources import Outlet
-from pipeline.store import Store
+from pipeline.core.outlets import Outlet
+from pipeline.core.record import Article, Criterion, HateResult, RubricResult, Span
+from pipeline.db import articles as articles_db
+from pipeline.db import results, review, sources
+from pipeline.db.database import Database
 
 MODEL = "bench-model@1"
 SEVERITIES = ("offensive", "derogatory", "dehumanising", "incitement")
@@ -51,27 +53,27 @@ def synthetic(i: int, rng: random.Random, outlets: Sequence[str]) -> Article:
                    rubric=RubricResult(60.0 if hateful else 90.0, "bench-rubric", (crit,)))
 
 
-def seed(store: Store, count: int, start: int = 0) -> list[str]:
+def seed(db: Database, count: int, start: int = 0) -> list[str]:
     """Write `count` synthetic articles with classifications and rubric results; returns their ids."""
     outlets = [Outlet(id=f"outlet-{k}", name=f"Outlet {k}", country=("GB", "FR", "ES")[k % 3], language="en",
                       media_type="newspaper") for k in range(5)]
     rng = random.Random(start)
     articles = [synthetic(i, rng, [o.id for o in outlets]) for i in range(start, start + count)]
-    with store.held():
-        store.upsert_sources(outlets, [])
-        store.insert_articles(articles, None)
-        store.save_classifications(articles, MODEL, 0.2)
-        store.save_rubric(articles, MODEL)
+    with db.held():
+        sources.upsert_sources(db, outlets, [])
+        articles_db.insert_articles(db, articles, None)
+        results.save_classifications(db, articles, MODEL, 0.2)
+        results.save_rubric(db, articles, MODEL)
     return [a.id for a in articles]
 
 
 def writer_loop(db: Path, seconds: float, batch: int = 40, start: int = 1_000_000) -> int:
     """Write batches of new articles for `seconds` (each batch one burst on the lock, like an ingest flush
     followed by a classify batch); returns how many were written."""
-    store, written = Store(db), 0
+    database, written = Database(db), 0
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        seed(store, batch, start + written)
+        seed(database, batch, start + written)
         written += batch
         time.sleep(0.05)
     return written
@@ -185,12 +187,11 @@ def run_bench(quick: bool = False, progress: Callable[[str], None] = print) -> d
     users, seconds, articles = (4, 6.0, 400) if quick else (8, 20.0, 3000)
     with tempfile.TemporaryDirectory(prefix="xw-serve-bench-") as tmp:
         db = Path(tmp) / "bench.duckdb"
-        store = Store(db)
-        store.migrate()
-        ids = seed(store, articles)
+        database = Database.open(db)
+        ids = seed(database, articles)
         digest = hash_password(PASSWORD)
         for k in range(users):
-            store.create_user(f"user{k}", "monitor", digest)
+            review.create_user(database, f"user{k}", "monitor", digest)
         alone = _writer(db, seconds).communicate(timeout=300)[0]  # the writer's pace with no server
         port = free_port()
         server = start_server(db, port)

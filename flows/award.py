@@ -9,23 +9,23 @@ from typing import Any
 from prefect import flow, task
 
 import flows  # noqa: F401  (offline settings before Prefect loads)
-from pipeline import jobs
-from pipeline.classify import classifier_tag
-from pipeline.config import Settings, load_settings
-from pipeline.rubric import load_rubric
-from pipeline.store import Store
+from pipeline.classify.classifier import classifier_tag
+from pipeline.core.config import Settings, load_settings
+from pipeline.db.database import Database
+from pipeline.jobs import steps as jobs
+from pipeline.rubric.score import load_rubric
 
 
 @task(name="rank-year")
 def rank_year(settings: Settings, year: int) -> tuple[list[Any], dict[str, Any], bool]:
     """Rank the outlets of a year and store the snapshot."""
-    return jobs.rank_year(Store(settings.db), settings, year, classifier_tag(settings), load_rubric().version)
+    return jobs.rank_year(Database(settings.db), settings, year, classifier_tag(settings), load_rubric().version)
 
 
 @task(name="write-report")
 def write_report(settings: Settings, out: Path, year: int, lines: list[Any], snapshot: dict[str, Any]) -> Path:
     """Write the static report of the snapshot."""
-    return jobs.report_year(Store(settings.db), out, year, lines, snapshot)
+    return jobs.report_year(Database(settings.db), out, year, lines, snapshot)
 
 
 @flow(name="xenowatch-award")

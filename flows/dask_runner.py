@@ -8,7 +8,7 @@ from typing import Any
 
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
-from pipeline.config import Settings
+from pipeline.core.config import Settings
 
 # A LocalCluster for one run: processes (the GIL does not serialise the models), one thread each
 # (torch already uses the cores), two workers on a 2-core laptop.

@@ -13,13 +13,13 @@ from prefect.task_runners import ThreadPoolTaskRunner
 import flows  # noqa: F401  (offline settings before Prefect loads)
 from flows.dask_runner import cluster_address, task_runner
 from flows.tasks import classify_chunk, fetch_batch, score_pending
-from pipeline import jobs
-from pipeline.classify import classifier_tag
-from pipeline.config import Settings, load_settings
-from pipeline.ingest import FeedResult
-from pipeline.neardup import Clusterer
-from pipeline.sources import Feed
-from pipeline.store import Store
+from pipeline.classify.classifier import classifier_tag
+from pipeline.core.config import Settings, load_settings
+from pipeline.core.outlets import Feed
+from pipeline.db import articles, results, sources
+from pipeline.db.database import Database
+from pipeline.ingest.feeds import FeedResult
+from pipeline.jobs import steps as jobs
 
 BATCH_SIZE = 50
 # Batches run side by side, each fetching its feeds concurrently (feed_concurrency, per_host).
@@ -29,18 +29,18 @@ BATCHES_AT_ONCE = 4
 @flow(name="xenowatch-ingest", task_runner=ThreadPoolTaskRunner(max_workers=BATCHES_AT_ONCE))  # type: ignore[arg-type]
 def ingest_flow(settings: Settings, feeds: list[Feed]) -> dict[str, Any]:
     """Fetch batches of feeds concurrently; a batch whose task fails is recorded per feed, not fatal."""
-    store = Store(settings.db)
-    run_id = store.start_run("ingest")
+    db = Database(settings.db)
+    run_id = articles.start_run(db, "ingest")
     batches = [feeds[i:i + BATCH_SIZE] for i in range(0, len(feeds), BATCH_SIZE)]
     futures = fetch_batch.map(batches, settings=settings)
     wait(futures)
-    summary, clusterer = jobs.IngestSummary(), Clusterer(store)
+    summary, clusterer = jobs.IngestSummary(), jobs.clusterer_for(db)
     for batch, future in zip(batches, futures):
         state = future.state
-        results = future.result() if state.is_completed() else [FeedResult(f, error=_reason(state)) for f in batch]
-        for result in results:
-            jobs.save_feed_result(store, result, run_id, summary, clusterer)
-    store.finish_run(run_id, summary.as_dict())
+        done = future.result() if state.is_completed() else [FeedResult(f, error=_reason(state)) for f in batch]
+        for result in done:
+            jobs.save_feed_result(db, result, run_id, summary, clusterer)
+    articles.finish_run(db, run_id, summary.as_dict())
     return summary.as_dict()
 
 
@@ -58,13 +58,13 @@ def classify_flow(settings: Settings) -> int:
     """Classify the stored articles the current models have not seen: workers compute (each with its
     own models, loaded once), and this flow alone writes, one transaction per chunk as it comes back
     (a crash loses only chunks in flight)."""
-    store, tag = Store(settings.db), classifier_tag(settings)
-    pending = store.pending_classification(tag)
-    fallbacks = jobs.language_fallbacks(store)
+    db, tag = Database(settings.db), classifier_tag(settings)
+    pending = results.pending_classification(db, tag)
+    fallbacks = jobs.language_fallbacks(db)
     chunks = jobs.chunks(pending, settings.classify_chunk)
     futures = classify_chunk.map(chunks, settings=settings, fallbacks=unmapped(fallbacks))
     for future in as_completed(futures):
-        store.save_classifications(future.result(), tag, settings.relevance_gate)
+        results.save_classifications(db, future.result(), tag, settings.relevance_gate)
     return len(pending)
 
 
@@ -74,11 +74,10 @@ def monitor_flow(settings: Settings | None = None, feeds: list[Feed] | None = No
     ingest and classify tasks run on threads here or on a Dask cluster (settings.runner). Without
     settings (a deployment's run), they come from the worker's environment (XENOWATCH_*)."""
     settings = settings or load_settings()
-    store = Store(settings.db)
-    store.migrate()
+    db = Database.open(settings.db)
     with cluster_address(settings) as address:
         ingest = ingest_flow.with_options(task_runner=task_runner(address, BATCHES_AT_ONCE))(
-            settings, feeds if feeds is not None else store.feeds())
+            settings, feeds if feeds is not None else sources.feeds(db))
         classified = classify_flow.with_options(task_runner=task_runner(address, 1))(settings)
     scored = score_pending(settings)
     return {"ingest": ingest, "classified": classified, "scored": scored}

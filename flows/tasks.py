@@ -1,4 +1,4 @@
-"""Prefect tasks: each wraps one plain function of pipeline.jobs with retries and caching policy."""
+"""Prefect tasks: each wraps one plain function of pipeline.jobs.steps with retries and caching policy."""
 
 from __future__ import annotations
 
@@ -10,13 +10,14 @@ from functools import lru_cache
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from pipeline import jobs
-from pipeline.classify import Classifier, classify_batch, load_classifier
-from pipeline.config import Settings
-from pipeline.ingest import FeedResult
-from pipeline.record import Article
-from pipeline.rubric import Rubric, load_rubric
-from pipeline.sources import Feed
+from pipeline.classify.classifier import Classifier, classify_batch
+from pipeline.core.config import Settings
+from pipeline.core.outlets import Feed
+from pipeline.core.record import Article
+from pipeline.ingest.feeds import FeedResult
+from pipeline.jobs import steps as jobs
+from pipeline.jobs.factchecks import classifier_for
+from pipeline.rubric.score import Rubric, load_rubric
 
 NOT_MODEL_SETTINGS = ("relevance_gate", "min_articles", "runner", "dask_address", "user_agent", "timeout_s",
                       "max_body_bytes", "fetch_pages", "per_host", "politeness_s", "retries", "respect_robots",
@@ -42,7 +43,7 @@ def classifier(settings: Settings) -> Classifier:
 def _classifier(settings: Settings) -> Classifier:
     """Load the models for one model configuration (cached per process)."""
     LOADS[os.getpid()] += 1
-    return load_classifier(settings)
+    return classifier_for(settings)
 
 
 @lru_cache(maxsize=2)
@@ -60,7 +61,7 @@ def fetch_batch(feeds: list[Feed], settings: Settings) -> list[FeedResult]:
 
 
 # Runs on a worker (a thread here, or a Dask worker process): compute only; the flow writes the results.
-# No cache key: hashing a chunk of articles costs time, and the store already skips classified articles.
+# No cache key: hashing a chunk of articles costs time, and the database already skips classified articles.
 @task(name="classify-chunk", retries=1, retry_delay_seconds=2, cache_policy=NO_CACHE)
 def classify_chunk(articles: list[Article], settings: Settings, fallbacks: dict[str, str | None]) -> list[Article]:
     """Language, relevance, then hate speech and myths for the relevant ones, with this worker's models."""
@@ -70,7 +71,7 @@ def classify_chunk(articles: list[Article], settings: Settings, fallbacks: dict[
 @task(name="score-pending")
 def score_pending(settings: Settings) -> int:
     """Apply the rubric to relevant classified articles (rule-based: no model in this process)."""
-    from pipeline.classify import classifier_tag
-    from pipeline.store import Store
+    from pipeline.classify.classifier import classifier_tag
+    from pipeline.db.database import Database
 
-    return jobs.score_pending(Store(settings.db), classifier_tag(settings), rubric())
+    return jobs.score_pending(Database(settings.db), classifier_tag(settings), rubric())

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
-from pipeline.config import read_yaml_mapping
-from pipeline.text import fold
+from pipeline.core.config import read_yaml_mapping
+from pipeline.core.text import fold
 
 _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s", "!": "i"})
 _MIXED = re.compile(r"\b(?=[\w@$!]*[a-z])(?=[\w@$!]*[0-9@$])[\w@$!]{3,}\b")

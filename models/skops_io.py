@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pipeline.errors import ModelError
+from pipeline.core.errors import ModelError
 
 
 def load_allowed(head_file: Path, allowed: frozenset[str] | set[str], hint: str) -> Any:

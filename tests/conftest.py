@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from pipeline.config import Settings, setup_offline_env
-from pipeline.loopback import LoopbackServer, QuietHandler, running
-from pipeline.store import Store
+from pipeline.core.config import Settings, setup_offline_env
+from pipeline.core.loopback import LoopbackServer, QuietHandler, running
+from pipeline.db.database import Database
 
 setup_offline_env()
 RESOURCES = Path(__file__).parent / "resources"
@@ -59,11 +59,9 @@ def db_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def store(db_path: Path) -> Store:
-    """A migrated temporary store."""
-    s = Store(db_path)
-    s.migrate()
-    return s
+def db(db_path: Path) -> Database:
+    """A migrated temporary database."""
+    return Database.open(db_path)
 
 
 @pytest.fixture
@@ -75,9 +73,9 @@ def settings(db_path: Path) -> Settings:
 @pytest.fixture(scope="session")
 def classifier() -> Any:
     """The real shipped classifier, loaded once for the session."""
-    from pipeline.classify import load_classifier
+    from pipeline.jobs.factchecks import classifier_for
 
-    return load_classifier(Settings())
+    return classifier_for(Settings())
 
 
 @pytest.fixture(scope="session")

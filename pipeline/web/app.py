@@ -1,31 +1,27 @@
-"""The workbench app factory: shared state, session and security-header middleware, routes, static files."""
+"""The workbench app factory: session and security-header middleware, the routers of each area, static files."""
 
 from __future__ import annotations
 
 import html
-import sys
 import threading
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, TypeVar, cast
 from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
-from fastapi.templating import Jinja2Templates
-from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from pipeline import __version__
-from pipeline.errors import StoreError
-from pipeline.store import Store
-from pipeline.web.auth import SESSION_COOKIE, SESSION_MAX_AGE_S, RateLimit, Session, Sessions, load_secret
-from pipeline.web.db import READ_WAIT_S, WRITE_WAIT_S, Landing, Lease, Writer, is_lock_error
-from pipeline.web.highlight import safe_url
+from pipeline.core.errors import StoreError
+from pipeline.web.auth import SESSION_COOKIE, SESSION_MAX_AGE_S, Session
+from pipeline.web.bench import WebConfig, Workbench
+from pipeline.web.db import is_lock_error
+from pipeline.web.deps import LoginRequired
+from pipeline.web.routes import api, auth, council, review, trends
+
+__all__ = ["WebConfig", "create_app"]
 
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
@@ -34,75 +30,6 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "no-referrer", "Cross-Origin-Opener-Policy": "same-origin",
     "Cross-Origin-Resource-Policy": "same-origin", "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
 }
-FLUSH_EVERY_S = 1.0
-T = TypeVar("T")
-USERS_TTL_S = 5.0
-
-
-@dataclass(frozen=True, slots=True)
-class WebConfig:
-    """How the app runs: the database, whether cookies are Secure, where the signing key lives."""
-
-    db: Path
-    secure_cookies: bool = True
-    secret_file: Path | None = None
-
-
-class Workbench:
-    """What every request shares: the leased connection, the writer, sessions, rate limits, templates."""
-
-    def __init__(self, config: WebConfig) -> None:
-        self.config = config
-        Store(config.db).migrate()
-        self.lease = Lease(config.db)
-        self.landing = Landing(config.db.with_name(config.db.name + ".landing.jsonl"))
-        self.writer = Writer(self.lease, self.landing)
-        self.sessions = Sessions(load_secret(config.secret_file or config.db.with_name(config.db.name + ".secret")))
-        self.limits = RateLimit()
-        env = Environment(loader=PackageLoader("pipeline", "templates/web"),
-                          autoescape=select_autoescape(["j2", "html"], default_for_string=True, default=True))
-        env.filters["safe_url"] = safe_url
-        env.filters["num"] = _num
-        self.templates = Jinja2Templates(env=env)
-        self._users: dict[str, dict[str, Any]] = {}
-        self._users_at = 0.0
-        self._users_lock = threading.Lock()
-        self._cache: dict[Hashable, tuple[float, Any]] = {}
-        self._compute_lock = threading.Lock()
-
-    def users(self, fresh: bool = False) -> dict[str, dict[str, Any]]:
-        """Accounts by name, re-read every few seconds (a deactivated account loses access quickly)."""
-        with self._users_lock:
-            if fresh or time.monotonic() - self._users_at > USERS_TTL_S:
-                try:
-                    with self.lease.session(WRITE_WAIT_S if self._users else READ_WAIT_S) as store:
-                        self._users = store.users()
-                    self._users_at = time.monotonic()
-                except StoreError as exc:  # a flow holds the lock: the accounts of a moment ago will do
-                    if not (is_lock_error(exc) and self._users):
-                        raise
-            return self._users
-
-    def cached(self, key: Hashable, ttl_s: float, compute: Callable[[Store], T]) -> T:
-        """A value computed from the store at most every `ttl_s` seconds (filter values, queue order)."""
-        with self._compute_lock:  # one computes while the others wait for its result (DB use is serial anyway)
-            hit = self._cache.get(key)
-            if hit is not None and time.monotonic() - hit[0] < ttl_s:
-                return cast(T, hit[1])
-            with self.lease.session() as store:
-                value = compute(store)
-            if len(self._cache) > 1000:
-                self._cache.clear()
-            self._cache[key] = (time.monotonic(), value)
-            return value
-
-    def flush_loop(self, stop: threading.Event) -> None:
-        """Move decisions from the landing file into the store whenever the lock allows."""
-        while not stop.wait(FLUSH_EVERY_S):
-            try:
-                self.landing.flush(self.lease)
-            except Exception as exc:  # the file keeps the ops; report and try again on the next tick
-                print(f"workbench: cannot flush {self.landing.path} yet: {exc}", file=sys.stderr)
 
 
 def create_app(config: WebConfig) -> FastAPI:
@@ -124,15 +51,11 @@ def create_app(config: WebConfig) -> FastAPI:
                   lifespan=lifespan)
     app.state.bench = bench
     app.middleware("http")(_session_and_headers)
-    app.mount("/static", StaticFiles(packages=[("pipeline", "static")]), name="static")
-    from pipeline.web import api, pages_auth, pages_council, pages_review, pages_trends
-
-    for module in (pages_auth, pages_review, pages_trends, pages_council, api):
+    app.mount("/static", StaticFiles(packages=[("pipeline.web", "static")]), name="static")
+    for module in (auth, review, trends, council, api):
         app.include_router(module.router)
     app.add_exception_handler(StoreError, _store_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
-    from pipeline.web.deps import LoginRequired
-
     app.add_exception_handler(LoginRequired, _login_required)
     return app
 
@@ -187,7 +110,3 @@ async def _store_error(request: Request, exc: Exception) -> Response:
     return HTMLResponse(f"<!doctype html><title>Busy</title><p>{html.escape(message)}</p>", status_code=503,
                         headers={"Retry-After": "5"})
 
-
-def _num(value: Any, digits: int = 2) -> str:
-    """A number for display ('-' for none)."""
-    return "-" if value is None else f"{float(value):.{digits}f}"

@@ -16,7 +16,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from pipeline.errors import ConfigError
+from pipeline.core.errors import ConfigError
 
 ROLES = ("monitor", "lead", "council", "authority", "admin")
 # What each role may do; admin may do everything.
@@ -39,6 +39,13 @@ def check_role(role: str) -> str:
     if role not in ROLES:
         raise ConfigError(f"role {role!r} is invalid; must be one of: {', '.join(ROLES)}")
     return role
+
+
+def check_name(name: str) -> str:
+    """A user name: 1 to 64 letters, digits, '.', '_' or '-'."""
+    if not name or len(name) > 64 or not all(ch.isalnum() or ch in "._-" for ch in name):
+        raise ConfigError(f"user name {name!r} is invalid; use 1 to 64 letters, digits, '.', '_' or '-'")
+    return name
 
 
 def hash_password(password: str) -> str:

@@ -15,8 +15,9 @@ from typing import Any
 
 import duckdb
 
-from pipeline.errors import StoreError
-from pipeline.store import Store
+from pipeline.core.errors import StoreError
+from pipeline.db.database import Database
+from pipeline.db.review import record_ops
 
 # Opening the DuckDB file costs tens of milliseconds, and while it is open no other process can write.
 # So the app keeps one connection for a short lease: closed after IDLE_S without a request, and after
@@ -34,12 +35,12 @@ def is_lock_error(exc: BaseException) -> bool:
 
 
 class Lease:
-    """A connection to the store, used by one request thread at a time and released often."""
+    """A connection to the database, used by one request thread at a time and released often."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self._gate = threading.Lock()
-        self._store: Store | None = None
+        self._db: Database | None = None
         self._con: duckdb.DuckDBPyConnection | None = None
         self._opened = 0.0
         self._used = 0.0
@@ -49,18 +50,18 @@ class Lease:
         self._reaper.start()
 
     @contextmanager
-    def session(self, wait_s: float = READ_WAIT_S) -> Iterator[Store]:
-        """A store on the leased connection; waits up to `wait_s` for the other requests and for another
+    def session(self, wait_s: float = READ_WAIT_S) -> Iterator[Database]:
+        """The database on the leased connection; waits up to `wait_s` for the other requests and for another
         process's lock (a StoreError naming the lock after that)."""
         if not self._gate.acquire(timeout=wait_s):
             raise StoreError(f"database {self.path}: the lock is busy with another request's wait")
         try:
-            if self._store is None or self._con is None:
+            if self._db is None or self._con is None:
                 self._open(wait_s)
-            assert self._store is not None and self._con is not None
+            assert self._db is not None and self._con is not None
             try:
-                with self._store.using(self._con):
-                    yield self._store
+                with self._db.using(self._con):
+                    yield self._db
             finally:
                 self._used = time.monotonic()
                 if self._used - self._opened > MAX_LEASE_S:
@@ -73,24 +74,24 @@ class Lease:
         pause = self._reopen_after - time.monotonic()
         if pause > 0:
             time.sleep(pause)
-        store = Store(self.path, lock_wait_s=wait_s)
-        self._con = store.open_connection()
-        self._store, self._opened = store, time.monotonic()
+        db = Database(self.path, lock_wait_s=wait_s)
+        self._con = db.open_connection()
+        self._db, self._opened = db, time.monotonic()
 
     def _close(self, yielding: bool = False) -> None:
         """Close the connection (the gate is held)."""
         if self._con is not None:
             self._con.close()
-        self._store, self._con = None, None
+        self._db, self._con = None, None
         if yielding:
             self._reopen_after = time.monotonic() + YIELD_S
 
     def _reap(self) -> None:
         """Close an idle connection so that flows can write."""
         while not self._stop.wait(IDLE_S / 2):
-            if self._store is not None and time.monotonic() - self._used > IDLE_S and self._gate.acquire(False):
+            if self._db is not None and time.monotonic() - self._used > IDLE_S and self._gate.acquire(False):
                 try:
-                    if self._store is not None and time.monotonic() - self._used > IDLE_S:
+                    if self._db is not None and time.monotonic() - self._used > IDLE_S:
                         self._close()
                 finally:
                     self._gate.release()
@@ -104,7 +105,7 @@ class Lease:
 
 class Landing:
     """An append-only file of decisions not yet in the database (one JSON object a line), flushed into
-    the store in order; each op carries an op_id, so a replay after a crash stores nothing twice."""
+    the database in order; each op carries an op_id, so a replay after a crash stores nothing twice."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -132,14 +133,14 @@ class Landing:
         return ops
 
     def flush(self, lease: Lease, wait_s: float = WRITE_WAIT_S) -> int:
-        """Move the waiting ops into the store; returns how many were stored (0 when the lock persists)."""
+        """Move the waiting ops into the database; returns how many were stored (0 when the lock persists)."""
         with self._lock:
             ops = self.pending()
             if not ops:
                 return 0
             try:
-                with lease.session(wait_s) as store:
-                    done = store.record_ops(ops)
+                with lease.session(wait_s) as db:
+                    done = record_ops(db, ops)
             except StoreError as exc:
                 if is_lock_error(exc):
                     return 0
@@ -149,7 +150,7 @@ class Landing:
 
 
 class Writer:
-    """Writes ops to the store, or to the landing file when another process keeps the lock."""
+    """Writes ops to the database, or to the landing file when another process keeps the lock."""
 
     def __init__(self, lease: Lease, landing: Landing) -> None:
         self.lease = lease
@@ -165,15 +166,15 @@ class Writer:
             self.generation += 1
 
     def _write(self, op: dict[str, Any], try_store: bool) -> bool:
-        """The store, or the landing file."""
+        """The database, or the landing file."""
         if try_store:
             self.landing.flush(self.lease)
         if not try_store or self.landing.pending():
             self.landing.append(op)
             return False
         try:
-            with self.lease.session(WRITE_WAIT_S) as store:
-                store.record_ops([op])
+            with self.lease.session(WRITE_WAIT_S) as db:
+                record_ops(db, [op])
             return True
         except StoreError as exc:
             if not is_lock_error(exc):

@@ -9,8 +9,8 @@ from typing import Any
 from fastapi import HTTPException, Request
 from fastapi.responses import HTMLResponse
 
-from pipeline.web.app import Workbench
 from pipeline.web.auth import PERMISSIONS, Session, allowed, csrf_ok
+from pipeline.web.bench import Workbench
 
 
 @dataclass(frozen=True, slots=True)

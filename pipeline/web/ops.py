@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from pipeline.errors import InputError
+from pipeline.core.errors import InputError
 
 DECISIONS = ("confirm", "reject", "note")
 SEVERITIES = ("offensive", "derogatory", "dehumanising", "incitement")

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from pipeline.errors import InputError
-from pipeline.store import Store
+from pipeline.core.errors import InputError
+from pipeline.db import review
+from pipeline.db.database import Database
 from pipeline.web.highlight import safe_url, segments, spans_of
 
 PAGE_SIZE = 50
@@ -27,9 +28,9 @@ def page_number(raw: str | None) -> int:
     return max(1, int(raw)) if raw and raw.isdigit() else 1
 
 
-def queue_view(store: Store, filters: dict[str, str], page: int) -> dict[str, Any]:
+def queue_view(db: Database, filters: dict[str, str], page: int) -> dict[str, Any]:
     """A page of the queue with its total."""
-    rows, total = store.queue(filters, PAGE_SIZE, (page - 1) * PAGE_SIZE)
+    rows, total = review.queue(db, filters, PAGE_SIZE, (page - 1) * PAGE_SIZE)
     items = [{"id": r["id"], "title": r["title"] or "", "outlet": r["outlet"], "outlet_id": r["outlet_id"],
               "lang": r["lang"], "kind": r["kind"], "published": r["seen_at"], "hate_score": r["hate_score"],
               "severity": r["severity"], "target": r["target"], "myths": r["myths"], "status": r["status"],
@@ -46,11 +47,11 @@ def _reviews_shown(item: dict[str, Any], viewer: str, sees_all: bool) -> list[di
     return [r for r in reviews if r["reviewer"] == viewer]
 
 
-def item_view(store: Store, article_id: str, viewer: str, sees_all: bool,
+def item_view(db: Database, article_id: str, viewer: str, sees_all: bool,
               pending: list[dict[str, Any]]) -> dict[str, Any] | None:
     """An item with highlighted text, classifier findings, rubric findings, myths and reviews;
     `pending` are this item's decisions still in the landing file."""
-    item = store.review_item(article_id)
+    item = review.review_item(db, article_id)
     if item is None:
         return None
     cls = item["classification"] or {}

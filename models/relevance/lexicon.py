@@ -1,0 +1,157 @@
+"""Migration relevance: a weighted multilingual lexicon (patterns plus spaCy lookup lemmas), cheap
+enough to run on every item."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import models
+from models.features import deobfuscate
+from pipeline.core.config import read_yaml_mapping
+from pipeline.core.errors import ConfigError, ModelError
+from pipeline.core.record import Article, Span
+from pipeline.core.text import fold
+
+if TYPE_CHECKING:
+    from models.relevance.model import RelevanceModel
+
+MAX_HITS_PER_TERM = 3
+TITLE_BOOST = 2.0
+LEMMA_LANGUAGES = ("en", "fr", "es", "de", "it")
+MEMO_LIMIT = 200_000  # words remembered per language (their lemma decision), then forgotten
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+@dataclass(frozen=True, slots=True)
+class Lexicon:
+    """Compiled relevance terms: (pattern, weight) and {lemma: weight} per language, plus the score scale."""
+
+    version: str
+    scale: float
+    terms: dict[str, tuple[tuple[re.Pattern[str], float], ...]]
+    lemmas: dict[str, dict[str, float]]
+    memo: dict[str, dict[str, str | None]] = field(default_factory=dict, compare=False, repr=False)
+
+    def patterns(self, lang: str | None) -> tuple[tuple[re.Pattern[str], float], ...]:
+        """Terms for a language plus the shared ones; every language when unknown."""
+        if lang in self.terms:
+            return self.terms["all"] + self.terms[lang]
+        return tuple(t for group in self.terms.values() for t in group)
+
+
+@lru_cache(maxsize=4)
+def load_lexicon(path: Path | None = None) -> Lexicon:
+    """Read and compile the relevance lexicon."""
+    path = path or Path(models.__file__).parent / "lexicons" / "relevance.yaml"
+    data = read_yaml_mapping(path, "relevance lexicon")
+    try:
+        terms = {lang: tuple((re.compile(r"\b(?:" + t["pattern"] + ")"), float(t["weight"]))
+                             for t in entries) for lang, entries in data["terms"].items()}
+        lemmas = {lang: {fold(str(k)): float(w) for k, w in entries.items()}
+                  for lang, entries in (data.get("lemmas") or {}).items()}
+    except (KeyError, TypeError, AttributeError, ValueError, re.error) as exc:
+        raise ConfigError(f"relevance lexicon {path} is invalid: {exc}") from exc
+    unknown = set(lemmas) - set(LEMMA_LANGUAGES)
+    if unknown:
+        raise ConfigError(f"relevance lexicon {path}: lemmas for unsupported language(s) "
+                          f"{', '.join(sorted(unknown))}; use one of: {', '.join(LEMMA_LANGUAGES)}")
+    terms.setdefault("all", ())
+    return Lexicon(version=str(data.get("version", "unversioned")), scale=float(data.get("scale", 1.4)),
+                   terms=terms, lemmas=lemmas)
+
+
+@lru_cache(maxsize=len(LEMMA_LANGUAGES))
+def lemma_table(lang: str) -> Any:
+    """spaCy's lookup lemma table for a language (spacy-lookups-data), loaded once per process."""
+    from spacy.lookups import load_lookups
+
+    try:
+        return load_lookups(lang, ["lemma_lookup"]).get_table("lemma_lookup")
+    except (ImportError, OSError, ValueError, KeyError) as exc:
+        raise ModelError(f"cannot load the {lang!r} lemma table ({exc}); "
+                         "install it with: pip install spacy-lookups-data") from exc
+
+
+def lemma_of(word: str, lang: str) -> str:
+    """The lookup lemma of a word (its own form, then lowercased; the word itself when unknown)."""
+    table = lemma_table(lang)
+    found = table.get(word) or table.get(word.lower()) or word
+    return str(found[0] if isinstance(found, list) else found)
+
+
+def relevance_hits(text: str, lang: str | None, lexicon: Lexicon) -> list[tuple[Span, float]]:
+    """Every lexicon match in a text (read through obfuscation such as '1nvaders'), with its weight."""
+    return [(span, weight) for span, weight, _ in _keyed_hits(text, lang, lexicon)]
+
+
+def _keyed_hits(text: str, lang: str | None, lexicon: Lexicon) -> list[tuple[Span, float, str]]:
+    """Pattern hits on the de-obfuscated text, then lemma hits; each with the term it counts as."""
+    folded = deobfuscate(text)
+    patterns = lexicon.patterns(lang)
+    best: dict[int, tuple[Span, float]] = {}
+    for pattern, weight in patterns:
+        for m in pattern.finditer(folded):
+            if m.start() not in best or best[m.start()][1] < weight:
+                best[m.start()] = (Span(m.start(), m.end(), text[m.start():m.end()], "migration"), weight)
+    hits = [(span, weight, span.text.lower()) for span, weight in (best[k] for k in sorted(best))]
+    return hits + _lemma_hits(text, lang, lexicon, patterns)
+
+
+def _lemma_hits(text: str, lang: str | None, lexicon: Lexicon,
+                patterns: tuple[tuple[re.Pattern[str], float], ...]) -> list[tuple[Span, float, str]]:
+    """Words whose lookup lemma (or form) is a listed lemma and that no pattern matched already."""
+    table = lexicon.lemmas.get(lang or "")
+    if not table or not text:
+        return []
+    memo = lexicon.memo.setdefault(str(lang), {})
+    hits: list[tuple[Span, float, str]] = []
+    for m in _WORD.finditer(text):
+        word = m.group(0)
+        if word not in memo:
+            if len(memo) > MEMO_LIMIT:
+                memo.clear()
+            memo[word] = _lemma_key(word, str(lang), table, patterns)
+        key = memo[word]
+        if key is not None:
+            hits.append((Span(m.start(), m.end(), word, "migration"), table[key], key))
+    return hits
+
+
+def _lemma_key(word: str, lang: str, table: dict[str, float],
+               patterns: tuple[tuple[re.Pattern[str], float], ...]) -> str | None:
+    """The listed lemma a word counts as, or None (also when a pattern already counts it)."""
+    form = fold(word.lower())
+    lemma = fold(lemma_of(word, lang).lower())
+    key = next((k for k in (lemma, form, form[:-1]) if k in table), None)  # form[:-1]: plural -s
+    if key is None or any(p.match(form) for p, _ in patterns):
+        return None
+    return key
+
+
+def relevance_score(title: str, text: str, lang: str | None, lexicon: Lexicon) -> float:
+    """0..1: saturating in the weighted number of migration terms, title hits counting double."""
+    total = 0.0
+    for body, boost in ((title, TITLE_BOOST), (text, 1.0)):
+        counts: dict[str, tuple[int, float]] = {}
+        for _, weight, key in _keyed_hits(body, lang, lexicon):
+            n, _ = counts.get(key, (0, weight))
+            counts[key] = (n + 1, weight)
+        total += boost * sum(min(n, MAX_HITS_PER_TERM) * w for n, w in counts.values())
+    length_norm = 1.0 + math.log1p(len(text.split()) / 150.0)
+    return 1.0 - math.exp(-total / (lexicon.scale * length_norm))
+
+
+def score_batch(articles: Sequence[Article], lexicon: Lexicon | None = None,
+                model: RelevanceModel | None = None) -> list[Article]:
+    """Set `relevance` on each article: the lexicon score, or with a model the calibrated combined score."""
+    lexicon = lexicon or load_lexicon()
+    lexical = [relevance_score(a.title, a.text, a.lang, lexicon) for a in articles]
+    if model is not None and articles:
+        lexical = [float(s) for s in model.predict([(a.title, a.text) for a in articles], lexical)]
+    return [a.evolve(relevance=score) for a, score in zip(articles, lexical, strict=True)]

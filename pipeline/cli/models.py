@@ -1,0 +1,124 @@
+"""Model commands: train, eval and models export-onnx."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+
+from pipeline.cli._util import State, app, echo_err, models_app
+from pipeline.core.errors import ConfigError
+
+
+def _names(value: str) -> tuple[str, ...]:
+    """A comma-separated list as a tuple."""
+    return tuple(v.strip() for v in value.split(",") if v.strip())
+
+
+@app.command()
+def train(data: Path = typer.Option(..., "--data", help="Folder of labelled data (../shared/data)."),
+          out: Path | None = typer.Option(None, "--out", help="Output folder (default: the shipped head)."),
+          datasets: str = typer.Option("hatexplain,mlma", "--datasets", help="Comma-separated dataset names."),
+          encoders: str = typer.Option("", "--encoders", help="Comma-separated encoders (default: MiniLM + USE)."),
+          seed: int = typer.Option(13, "--seed"),
+          version: str = typer.Option("1.2.0", "--version", help="Version recorded with every result."),
+          limit: int | None = typer.Option(None, "--limit", help="At most N examples per dataset split."),
+          cache: Path | None = typer.Option(Path.home() / ".cache" / "xenowatch" / "embeddings", "--cache",
+                                               help="Embedding cache folder."),
+          no_cache: bool = typer.Option(False, "--no-cache", help="Encode everything afresh."),
+          allow_restricted: bool = typer.Option(False, "--allow-restricted",
+                                                help="Allow data whose licence forbids shipping the model."),
+          extra: list[Path] = typer.Option([], "--extra", help="Extra labelled JSONL (text, label, lang, target, "
+                                           "split, source_id); repeatable.")) -> None:
+    """Train the hate head on labelled data and write head.skops, meta.json and MODEL_CARD.md."""
+    from models.hate.model import DEFAULT_DIR
+    from models.training.datasets import DATASETS
+    from models.training.hate import DEFAULT_ENCODERS, TrainConfig
+    from models.training.hate import train as run_train
+
+    names = _names(datasets)
+    restricted = [n for n in names if n in DATASETS and not DATASETS[n].redistributable]
+    if restricted and not allow_restricted:
+        raise ConfigError(f"{', '.join(restricted)}: licence does not allow shipping a derived model; "
+                          "pass --allow-restricted and an --out folder outside the package to train anyway")
+    if restricted and (out is None or out.resolve() == DEFAULT_DIR.resolve()):
+        raise ConfigError("a model trained on restricted data must not replace the shipped head; give --out")
+    config = TrainConfig(data=data, out=out or DEFAULT_DIR, datasets=names,
+                         encoders=_names(encoders) or DEFAULT_ENCODERS, seed=seed, limit=limit,
+                         cache=None if no_cache else cache, version=version, extra=tuple(extra))
+    meta = run_train(config, echo_err)
+    for key, m in meta["test_metrics"].items():
+        typer.echo(f"{key:<28} n={m['n']:<5} P={m['precision']:.3f} R={m['recall']:.3f} "
+                   f"F1={m['f1']:.3f} AUC={m['auc']}")
+
+
+@app.command("eval")
+def evaluate(data: Path | None = typer.Option(None, "--data", help="Folder of labelled data (../shared/data)."),
+             functional: bool = typer.Option(False, "--functional",
+                                             help="Run the hand-written EN/FR/ES functional suite."),
+             datasets: str = typer.Option("hatexplain,mlma,iwg_german_refugees,ethos", "--datasets"),
+             limit: int | None = typer.Option(None, "--limit", help="At most N test examples per dataset."),
+             bias: bool = typer.Option(False, "--bias", help="Bias audit on identity terms (subgroup, BPSN, "
+                                       "BNSP AUC): the written set, plus the test splits with --data."),
+             as_json: bool = typer.Option(False, "--json")) -> None:
+    """Quality of the current model: test splits per dataset and language, the functional suite, the bias audit."""
+    if functional or (data is None and not bias):
+        _functional(as_json)
+    if bias:
+        _bias(data, _names(datasets), limit, as_json)
+    elif data is not None:
+        _quality(data, _names(datasets), limit, as_json)
+
+
+def _quality(data: Path, names: tuple[str, ...], limit: int | None, as_json: bool) -> None:
+    """Print the test-split table with confusion matrices."""
+    from models.training.evaluate import evaluate_model
+
+    table = evaluate_model(State.settings(), data, names, limit)
+    if as_json:
+        typer.echo(json.dumps(table, indent=2))
+        return
+    for key, m in table.items():
+        c = m["confusion"]
+        typer.echo(f"{key:<28} n={m['n']:<5} P={m['precision']:.3f} R={m['recall']:.3f} F1={m['f1']:.3f} "
+                   f"AUC={m['auc']}  tp={c['tp']} fp={c['fp']} fn={c['fn']} tn={c['tn']}")
+
+
+def _functional(as_json: bool) -> None:
+    """Print the functional suite's results."""
+    from models.evaluation.functional import format_suite, load_cases, run_suite
+    from models.hate.model import hate_model_for
+
+    model = hate_model_for(State.settings())
+    result = run_suite(model, load_cases())
+    typer.echo(json.dumps(result, indent=2) if as_json else format_suite(result))
+
+
+def _bias(data: Path | None, names: tuple[str, ...], limit: int | None, as_json: bool) -> None:
+    """Print the bias audit table."""
+    from models.evaluation.bias import format_bias
+    from models.training.evaluate import bias_audit
+
+    table = bias_audit(State.settings(), data, names, limit)
+    typer.echo(json.dumps(table, indent=2) if as_json else format_bias(table))
+
+
+@models_app.command("export-onnx")
+def export_onnx(encoder: str = typer.Option("embedded:all-MiniLM-L6-v2", "--encoder",
+                                            help="Encoder to export: the embedded alias, a HF id or a folder."),
+                out: Path = typer.Option(..., "--out", help="Folder to write (model.onnx, tokenizer, export.json)."),
+                max_length: int = typer.Option(256, "--max-length",
+                                               help="Tokens per text (the rest is cut).")) -> None:
+    """Export an encoder to ONNX (dynamic batch and sequence axes) and check it against torch."""
+    from models.encoders.onnx_backend import TOLERANCE
+    from models.encoders.onnx_backend import export_onnx as run_export
+    from models.encoders.registry import MULTILINGUAL
+
+    if encoder == MULTILINGUAL:
+        raise ConfigError(f"{MULTILINGUAL} runs in numpy already and has no ONNX export; "
+                          "export a transformers encoder (e.g. embedded:all-MiniLM-L6-v2)")
+    info = run_export(encoder, out, max_length)
+    typer.echo(f"exported {info['source']} to {info['folder']}; largest difference from torch "
+               f"{info['max_abs_diff']:.2g} (tolerance {TOLERANCE}). Use it with XENOWATCH_BACKEND=onnx "
+               f"XENOWATCH_ONNX_DIR={info['folder']}")

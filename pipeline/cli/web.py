@@ -1,0 +1,75 @@
+"""Workbench commands: serve, createuser and reviews export."""
+
+from __future__ import annotations
+
+import ipaddress
+import sys
+from pathlib import Path
+
+import typer
+
+from pipeline.cli._util import State, app, echo_err, reviews_app
+from pipeline.core.errors import ConfigError, InputError
+from pipeline.db import review
+from pipeline.db.database import Database
+
+
+def _is_loopback(host: str) -> bool:
+    """True for localhost and loopback addresses."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@app.command()
+def serve(host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
+          port: int = typer.Option(8000, "--port", help="Port to listen on."),
+          insecure_cookies: bool = typer.Option(False, "--insecure-cookies",
+                                                help="Session cookie without the Secure flag, for plain-http "
+                                                     "clients other than browsers on loopback.")) -> None:
+    """The review workbench: queue, items, trends, ranking and the JSON API."""
+    import uvicorn
+
+    from pipeline.web.app import WebConfig, create_app
+
+    if not 0 < port < 65536:
+        raise ConfigError(f"--port {port} is invalid; must be between 1 and 65535")
+    if not _is_loopback(host):
+        echo_err(f"warning: serving on {host} over plain http; put a TLS proxy in front (the session cookie is Secure)")
+    web = create_app(WebConfig(db=State.settings().db, secure_cookies=not insecure_cookies))
+    echo_err(f"workbench on http://{host}:{port}/ (database {State.settings().db})")
+    uvicorn.run(web, host=host, port=port, log_level="warning", access_log=False, server_header=False)
+
+
+@app.command()
+def createuser(name: str = typer.Argument(..., help="User name (letters, digits, '.', '_', '-')."),
+               role: str = typer.Option(..., "--role", help="monitor, lead, council, authority or admin."),
+               password_stdin: bool = typer.Option(False, "--password-stdin",
+                                                   help="Read the password from the first line of stdin.")) -> None:
+    """Create a workbench account with an argon2 password hash."""
+    from pipeline.web.auth import check_name, check_role, hash_password
+
+    check_name(name)
+    check_role(role)
+    if not password_stdin:
+        raise ConfigError("pass --password-stdin and give the password on stdin (never on the command line)")
+    password = sys.stdin.readline().rstrip("\r\n")
+    if not review.create_user(Database.open(State.settings().db), name, role, hash_password(password)):
+        raise InputError(f"user {name!r} exists already; choose another name")
+    typer.echo(f"created user {name} ({role})")
+
+
+@reviews_app.command("export")
+def reviews_export(out: str = typer.Option("-", "--out", help="JSONL file ('-' for stdout).")) -> None:
+    """Reviewed items as training data (text, label, lang, target, split, source_id) for `train --extra`."""
+    from pipeline.web.export import training_lines
+
+    lines = list(training_lines(review.reviewed_texts(Database.open(State.settings().db))))
+    if out == "-":
+        sys.stdout.write("".join(lines))
+    else:
+        Path(out).write_text("".join(lines), encoding="utf-8")
+    echo_err(f"exported {len(lines)} reviewed items")

@@ -1,0 +1,128 @@
+"""Stored articles with their near-duplicate signatures, the runs that fetched them, and quarantined items."""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from pipeline.core.record import Article, sha1
+from pipeline.db._rows import article_row, count, executemany
+from pipeline.db.database import Database
+
+
+def new_articles(db: Database, articles: Sequence[Article]) -> list[Article]:
+    """The articles not stored yet: unknown canonical URL, and no stored item of the same feed has
+    their GUID (a GUID seen again with other content or URL is the same item, kept once)."""
+    unique = list({a.id: a for a in articles}.values())
+    if not unique:
+        return []
+    with db.connect() as con:
+        known = {r[0] for r in con.execute("SELECT id FROM articles WHERE id IN (SELECT unnest(?))",
+                                           [[a.id for a in unique]]).fetchall()}
+        guids = {(r[0], r[1]) for r in con.execute(
+            "SELECT feed_url, guid FROM articles WHERE guid IN (SELECT unnest(?))",
+            [[a.guid for a in unique if a.guid]]).fetchall()}
+    fresh, seen = [], set(guids)
+    for a in unique:
+        key = (a.feed_url, a.guid)
+        if a.id not in known and not (a.guid and key in seen):
+            fresh.append(a)
+            seen.add(key)
+    return fresh
+
+
+def insert_articles(db: Database, articles: Sequence[Article], run_id: str | None,
+                    clusters: dict[str, tuple[str, bytes]] | None = None) -> tuple[int, int]:
+    """Store new articles (with their near-duplicate cluster and signature); return (new, duplicate).
+    Keyed by canonical URL and feed GUID, so reruns add nothing."""
+    if not articles:
+        return 0, 0
+    new = insert_fresh(db, new_articles(db, articles), run_id, clusters)
+    return new, len(articles) - new
+
+
+def insert_fresh(db: Database, fresh: Sequence[Article], run_id: str | None,
+                 clusters: dict[str, tuple[str, bytes]] | None = None) -> int:
+    """Insert articles already filtered by new_articles(), with their (cluster id, signature) by
+    article id; return how many landed."""
+    clusters = clusters or {}
+    with db.transaction() as con:
+        before = count(con, "articles")
+        executemany(con,
+            "INSERT INTO articles (id, url, outlet_id, feed_url, guid, kind, title, text, author, "
+            "published, lang, extraction, content_hash, run_id, cluster_id) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+            [article_row(a, run_id) + [clusters.get(a.id, (a.id, b""))[0]] for a in fresh])
+        executemany(con, "INSERT INTO article_signatures (article_id, signature) VALUES (?, ?) "
+                    "ON CONFLICT (article_id) DO NOTHING",
+                    [[a.id, clusters[a.id][1]] for a in fresh if a.id in clusters])
+        return count(con, "articles") - before
+
+
+def article_exists(db: Database, article_id: str) -> bool:
+    """True when an article has this id."""
+    with db.connect() as con:
+        return bool(con.execute("SELECT 1 FROM articles WHERE id = ?", [article_id]).fetchall())
+
+
+def purge_posts(db: Database, before: datetime) -> int:
+    """Erase the text, title, author and evidence of social posts published (or first seen) before
+    a time; their scores stay for aggregate trends. Returns the number of posts purged."""
+    where = ("kind = 'post' AND extraction <> 'purged' AND coalesce(published, first_seen) < ?")
+    with db.transaction() as con:
+        ids = [r[0] for r in con.execute(f"SELECT id FROM articles WHERE {where}", [before]).fetchall()]
+        if ids:
+            con.execute("UPDATE articles SET text = '', title = '', author = NULL, extraction = 'purged' "
+                        "WHERE id IN (SELECT unnest(?))", [ids])
+            con.execute("UPDATE classifications SET evidence = '[]', misinformation = '[]' "
+                        "WHERE article_id IN (SELECT unnest(?))", [ids])
+            con.execute("DELETE FROM rubric_results WHERE article_id IN (SELECT unnest(?))", [ids])
+            con.execute("DELETE FROM article_signatures WHERE article_id IN (SELECT unnest(?))", [ids])
+    return len(ids)
+
+
+def recent_signatures(db: Database, days: int) -> list[tuple[str, str, bytes]]:
+    """(article id, cluster id, MinHash signature) of articles first seen in the last `days` days."""
+    with db.connect() as con:
+        return [(r[0], r[1], bytes(r[2])) for r in con.execute(
+            "SELECT a.id, coalesce(a.cluster_id, a.id), s.signature FROM articles a "
+            "JOIN article_signatures s ON s.article_id = a.id "
+            f"WHERE a.first_seen > now() - INTERVAL {int(days)} DAY ORDER BY a.first_seen, a.id").fetchall()]
+
+
+def start_run(db: Database, kind: str) -> str:
+    """Record the start of a run of a kind (ingest); return its id."""
+    started = datetime.now(UTC).replace(tzinfo=None)
+    run_id = sha1(f"{kind}:{started.isoformat()}:{random.random()}")[:16]
+    with db.connect() as con:
+        con.execute("INSERT INTO runs (id, kind, started_at) VALUES (?, ?, ?)", [run_id, kind, started])
+    return run_id
+
+
+def finish_run(db: Database, run_id: str, summary: dict[str, Any]) -> None:
+    """Record a run's counts (an ingest summary) and end time."""
+    with db.connect() as con:
+        con.execute(
+            "UPDATE runs SET finished_at = now(), feeds_ok = ?, feeds_failed = ?, items_new = ?, "
+            "items_duplicate = ?, items_rejected = ?, summary = ? WHERE id = ?",
+            [summary.get("feeds_ok", 0), summary.get("feeds_failed", 0), summary.get("new", 0),
+             summary.get("duplicate", 0), summary.get("rejected", 0),
+             json.dumps(summary, default=str), run_id])
+
+
+def reject(db: Database, run_id: str | None, stage: str, source: str, item: str, reason: str) -> None:
+    """Quarantine one bad item with its reason; the same item and reason are kept once."""
+    reject_many(db, [(run_id, stage, source, item, reason)])
+
+
+def reject_many(db: Database, rows: Sequence[tuple[str | None, str, str, str, str]]) -> None:
+    """Quarantine bad items: rows of (run_id, stage, source, item, reason)."""
+    unique = {sha1(f"{st}|{src}|{item}|{why}"): [run, st, src, item[:2000], why]
+              for run, st, src, item, why in rows}
+    with db.connect() as con:
+        executemany(con, "INSERT INTO rejected (id, run_id, stage, source, item, reason) "
+                    "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+                    [[key, *values] for key, values in unique.items()])

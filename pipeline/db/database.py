@@ -1,0 +1,161 @@
+"""The DuckDB file: connections that wait politely on another writer's lock, transactions, migrations
+and backups. The SQL of each aggregate lives in its own module next to this one."""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from importlib import resources
+from pathlib import Path
+
+import duckdb
+
+from pipeline.core.errors import StoreError
+
+LOCK_WAIT_S = 60.0
+
+
+def migrations() -> list[tuple[int, str, str]]:
+    """The numbered migration files shipped in pipeline/db/migrations: (version, name, SQL), in order."""
+    found = []
+    for entry in resources.files("pipeline.db.migrations").iterdir():
+        name = entry.name
+        if name.endswith(".sql") and name[:4].isdigit():
+            found.append((int(name[:4]), name, entry.read_text(encoding="utf-8")))
+    return sorted(found)
+
+
+class Database:
+    """A DuckDB file opened for short transactions, waiting politely on another writer's lock."""
+
+    def __init__(self, path: Path | str, lock_wait_s: float = LOCK_WAIT_S) -> None:
+        self.path = Path(path)
+        self.lock_wait_s = lock_wait_s
+        self._held: duckdb.DuckDBPyConnection | None = None
+        self._in_transaction = False
+
+    @classmethod
+    def open(cls, path: Path | str, lock_wait_s: float = LOCK_WAIT_S) -> Database:
+        """The database at `path`, created or migrated first when its schema is behind the code's."""
+        db = cls(path, lock_wait_s)
+        # A read first: Dask workers and the web app share one writer, and a current file needs none.
+        if not db.path.exists() or db.schema_version() < migrations()[-1][0]:
+            db.migrate()
+        return db
+
+    @contextmanager
+    def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A connection (the held one inside `held()`); retried while another process holds the lock."""
+        if self._held is not None:
+            yield self._held
+            return
+        con = self._open(read_only)
+        try:
+            yield con
+        finally:
+            con.close()
+
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        """Keep one connection for a short burst of writes: opening a file per statement is slow,
+        holding it for a whole run would lock other writers out for minutes."""
+        if self._held is not None:
+            yield
+            return
+        self._held = self._open(False)
+        try:
+            yield
+        finally:
+            self._held.close()
+            self._held = None
+
+    def _open(self, read_only: bool) -> duckdb.DuckDBPyConnection:
+        """Open the file, retrying lock conflicts with jittered backoff."""
+        if read_only and not self.path.exists():
+            raise StoreError(f"database {self.path} does not exist; run 'xenowatch db migrate' or an ingest first")
+        deadline, delay = time.monotonic() + self.lock_wait_s, 0.05
+        while True:
+            try:
+                return duckdb.connect(str(self.path), read_only=read_only)
+            except duckdb.Error as exc:
+                if "lock" not in str(exc).lower() or time.monotonic() > deadline:
+                    raise StoreError(f"cannot open database {self.path}: {exc}; check the path given "
+                                     "with --db or XENOWATCH_DB") from exc
+            time.sleep(delay + random.random() * delay)
+            delay = min(delay * 2, 1.0)
+
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A write transaction: all of it lands, or none of it (an inner one joins the outer one)."""
+        with self.held(), self.connect() as con:
+            if self._in_transaction:
+                yield con
+                return
+            con.execute("BEGIN TRANSACTION")
+            self._in_transaction = True
+            try:
+                yield con
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+            finally:
+                self._in_transaction = False
+
+    def open_connection(self) -> duckdb.DuckDBPyConnection:
+        """A new read-write connection (waiting on another process's lock) that the caller closes."""
+        return self._open(False)
+
+    @contextmanager
+    def using(self, con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+        """Run every statement on a connection the caller keeps open (the web app's lease)."""
+        previous, self._held = self._held, con
+        try:
+            yield
+        finally:
+            self._held = previous
+
+    def migrate(self) -> list[str]:
+        """Apply the migrations not yet recorded; return the names applied."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        applied: list[str] = []
+        with self.transaction() as con:
+            con.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY,"
+                        " name VARCHAR NOT NULL, applied_at TIMESTAMP DEFAULT current_timestamp)")
+            done = {row[0] for row in con.execute("SELECT version FROM schema_migrations").fetchall()}
+            for version, name, sql in migrations():
+                if version not in done:
+                    con.execute(sql)
+                    con.execute("INSERT INTO schema_migrations (version, name) VALUES (?, ?)", [version, name])
+                    applied.append(name)
+        return applied
+
+    def schema_version(self) -> int:
+        """The highest migration applied, 0 for a new file."""
+        with self.connect() as con:
+            exists = con.execute("SELECT count(*) FROM information_schema.tables "
+                                 "WHERE table_name = 'schema_migrations'").fetchall()
+            if not exists or not exists[0][0]:
+                return 0
+            row = con.execute("SELECT max(version) FROM schema_migrations").fetchall()
+            return int(row[0][0] or 0) if row else 0
+
+    def backup(self, target: Path) -> Path:
+        """A consistent copy of the database in a new file: taken inside one connection, which holds
+        the file lock, so writers wait (and retry) rather than change it half-way."""
+        if target.exists():
+            raise StoreError(f"{target} already exists; choose a new file for the backup")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(target.name + ".partial")
+        partial.unlink(missing_ok=True)
+        with self.held(), self.connect() as con:
+            name = con.execute("SELECT current_database()").fetchall()[0][0]
+            con.execute("ATTACH ? AS xw_backup", [str(partial)])
+            try:
+                con.execute(f'COPY FROM DATABASE "{name}" TO xw_backup').fetchall()
+            finally:
+                con.execute("DETACH xw_backup")
+        partial.rename(target)
+        return target

@@ -1,0 +1,238 @@
+"""Near-duplicate detection for syndicated wire copy: word shingles, MinHash and banded LSH.
+
+Duplicates are never dropped: each article gets a cluster id, the id of the first indexed
+article of its cluster. Hash parameters come from blake2b, not numpy's RNG, so persisted
+signatures stay comparable across numpy versions.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import zlib
+from collections.abc import Iterable, Iterator, Sequence
+
+import numpy as np
+import numpy.typing as npt
+
+from pipeline.core.text import fold
+
+Signature = npt.NDArray[np.uint64]
+
+MERSENNE = (1 << 61) - 1
+EMPTY_SLOT = (1 << 64) - 1  # every slot of an empty text's signature; real slots are < MERSENNE
+_P = np.uint64(MERSENNE)
+_LOW29 = np.uint64((1 << 29) - 1)
+_LOW32 = np.uint64((1 << 32) - 1)
+_S29, _S32, _S61 = np.uint64(29), np.uint64(32), np.uint64(61)
+_CHUNK = 1 << 9  # shingles hashed per numpy pass: 512 KiB temporaries at 128 slots stay in cache (faster)
+_NON_WORD = re.compile(r"[\W_]+")
+
+Batch = tuple[list[int], Signature, list[int]]
+
+
+class _FoldTable(dict[int, str]):
+    """str.translate table that folds each character once with pipeline.core.text.fold, then caches it."""
+
+    def __missing__(self, code: int) -> str:
+        self[code] = folded = fold(chr(code))
+        return folded
+
+
+_FOLD = _FoldTable()
+
+
+def words(text: str) -> list[str]:
+    """Folded words of a text: lowercase, no accents, punctuation and extra whitespace dropped."""
+    return _NON_WORD.sub(" ", text.translate(_FOLD)).split()
+
+
+def shingles(text: str, k: int = 5) -> set[int]:
+    """Word k-shingles as stable 32-bit CRCs; under k words gives one shingle, no words none."""
+    if k < 1:
+        raise ValueError(f"k must be >= 1, got {k}")
+    tokens = words(text)
+    if not tokens:
+        return set()
+    return {zlib.crc32(" ".join(tokens[i:i + k]).encode("utf-8")) for i in range(max(1, len(tokens) - k + 1))}
+
+
+def _param(seed: int, i: int, role: str) -> int:
+    """A stable hash parameter in [1, MERSENNE)."""
+    digest = hashlib.blake2b(f"xenowatch-minhash:{seed}:{i}:{role}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "little") % (MERSENNE - 1) + 1
+
+
+def empty_signature(num_perm: int) -> Signature:
+    """The signature of a text without words: all EMPTY_SLOT, similar to nothing, itself included."""
+    return np.full(num_perm, EMPTY_SLOT, dtype=np.uint64)
+
+
+def _is_empty(sig: Signature) -> bool:
+    """Whether a signature is the empty-text one."""
+    return bool(sig.size) and int(sig[0]) == EMPTY_SLOT
+
+
+def _batches(sets: Sequence[set[int]], limit: int = _CHUNK) -> Iterator[Batch]:
+    """Non-empty shingle sets packed into (rows, values, starts) chunks of about `limit` values."""
+    rows: list[int] = []
+    values: list[int] = []
+    starts: list[int] = []
+    for row, shingle_set in enumerate(sets):
+        if not shingle_set:
+            continue
+        if values and len(values) + len(shingle_set) > limit:
+            yield rows, np.fromiter(values, dtype=np.uint64, count=len(values)), starts
+            rows, values, starts = [], [], []
+        rows.append(row)
+        starts.append(len(values))
+        values.extend(shingle_set)
+    if values:
+        yield rows, np.fromiter(values, dtype=np.uint64, count=len(values)), starts
+
+
+class MinHasher:
+    """MinHash over k-shingles with universal hashes (a*x + b) mod 2**61-1, computed exactly in uint64."""
+
+    def __init__(self, num_perm: int = 128, seed: int = 1, k: int = 5) -> None:
+        if num_perm < 1:
+            raise ValueError(f"num_perm must be >= 1, got {num_perm}")
+        self.num_perm, self.seed, self.k = num_perm, seed, k
+        a = np.array([_param(seed, i, "a") for i in range(num_perm)], dtype=np.uint64)
+        self._a_hi, self._a_lo = a >> _S32, a & _LOW32
+        self._b = np.array([_param(seed, i, "b") for i in range(num_perm)], dtype=np.uint64)
+
+    def signature(self, text: str) -> Signature:
+        """Signature of one text, shape (num_perm,)."""
+        sig: Signature = self.signatures([text])[0]
+        return sig
+
+    def signatures(self, texts: Iterable[str]) -> Signature:
+        """Signatures of many texts, shape (n, num_perm); texts without words get empty_signature."""
+        sets = [shingles(text, self.k) for text in texts]
+        out = np.full((len(sets), self.num_perm), EMPTY_SLOT, dtype=np.uint64)
+        for rows, values, starts in _batches(sets):
+            out[rows] = np.minimum.reduceat(self._hash(values), starts, axis=0)
+        return out
+
+    def _hash(self, x: Signature) -> Signature:
+        """(a*x + b) mod p for each shingle (rows) and permutation (columns); x < 2**32, no overflow."""
+        col = x[:, None]
+        hi: Signature = col * self._a_hi  # < 2**61; a*x = hi * 2**32 + lo
+        lo: Signature = col * self._a_lo  # < 2**64
+        # 2**61 = 1 (mod p), so hi * 2**32 = (hi >> 29) + ((hi & low29) << 32), lo = (lo >> 61) + (lo & p)
+        total: Signature = (hi >> _S29) + ((hi & _LOW29) << _S32)
+        total += (lo >> _S61) + (lo & _P) + self._b  # sum < 2**63
+        total = (total & _P) + (total >> _S61)
+        total[total >= _P] -= _P
+        return total
+
+
+def jaccard_estimate(a: Signature, b: Signature) -> float:
+    """Share of equal slots of two signatures; 0.0 when either comes from an empty text."""
+    if a.shape != b.shape:
+        raise ValueError(f"signatures differ in shape: {a.shape} vs {b.shape}")
+    if _is_empty(a) or _is_empty(b):
+        return 0.0
+    return float(np.count_nonzero(a == b)) / a.size
+
+
+def signature_to_bytes(sig: Signature) -> bytes:
+    """Little-endian uint64 bytes of a signature, for storage."""
+    return np.asarray(sig, dtype="<u8").tobytes()
+
+
+def signature_from_bytes(data: bytes) -> Signature:
+    """A signature back from signature_to_bytes."""
+    if len(data) % 8:
+        raise ValueError(f"signature bytes must be a multiple of 8 long, got {len(data)}")
+    return np.frombuffer(data, dtype="<u8").astype(np.uint64)
+
+
+class NearDupIndex:
+    """Banded LSH: signatures sharing any band of `rows` slots are candidates for each other."""
+
+    def __init__(self, num_perm: int = 128, bands: int = 32) -> None:
+        if num_perm < 1 or bands < 1 or num_perm % bands:
+            choices = [d for d in range(1, num_perm + 1) if num_perm % d == 0] if num_perm > 0 else []
+            raise ValueError(f"bands must divide num_perm={num_perm}, got bands={bands}; choose one of {choices}")
+        self.num_perm, self.bands, self.rows = num_perm, bands, num_perm // bands
+        self._buckets: list[dict[bytes, list[str]]] = [{} for _ in range(bands)]
+        self._sigs: dict[str, Signature] = {}
+        self._order: dict[str, int] = {}
+
+    def __len__(self) -> int:
+        """Number of indexed keys."""
+        return len(self._sigs)
+
+    def __contains__(self, key: object) -> bool:
+        """Whether a key is indexed."""
+        return key in self._sigs
+
+    def _check(self, sig: Signature) -> None:
+        """Fail loudly on a signature of the wrong shape."""
+        if sig.shape != (self.num_perm,):
+            raise ValueError(f"signature shape must be ({self.num_perm},), got {sig.shape}")
+
+    def _band_keys(self, sig: Signature) -> list[bytes]:
+        """Bucket key of each band: the bytes of its slice."""
+        return [sig[i * self.rows:(i + 1) * self.rows].tobytes() for i in range(self.bands)]
+
+    def add(self, key: str, sig: Signature) -> None:
+        """Index a signature under a new key; empty-text signatures are kept but never bucketed."""
+        self._check(sig)
+        if key in self._sigs:
+            raise ValueError(f"key {key!r} is already indexed")
+        self._sigs[key] = np.array(sig, dtype=np.uint64)
+        self._order[key] = len(self._order)
+        if not _is_empty(sig):
+            for band, bucket_key in zip(self._buckets, self._band_keys(self._sigs[key])):
+                band.setdefault(bucket_key, []).append(key)
+
+    def signature(self, key: str) -> Signature:
+        """The stored signature of a key (for persisting)."""
+        return self._sigs[key]
+
+    def candidates(self, sig: Signature) -> set[str]:
+        """Keys sharing at least one band with the signature."""
+        self._check(sig)
+        if _is_empty(sig):
+            return set()
+        found: set[str] = set()
+        for band, bucket_key in zip(self._buckets, self._band_keys(np.asarray(sig, dtype=np.uint64))):
+            found.update(band.get(bucket_key, ()))
+        return found
+
+    def nearest(self, sig: Signature, threshold: float) -> str | None:
+        """Most similar candidate at or above threshold; ties go to the earliest indexed."""
+        keys = sorted(self.candidates(sig), key=self._order.__getitem__)
+        if not keys:
+            return None
+        # One vectorised comparison for all candidates (boilerplate can make them many).
+        scores = (np.stack([self._sigs[k] for k in keys]) == np.asarray(sig, dtype=np.uint64)).mean(axis=1)
+        best = int(np.argmax(scores))  # the first maximum: ties go to the earliest indexed
+        return keys[best] if scores[best] >= threshold else None
+
+
+def assign_clusters(items: Sequence[tuple[str, str]], index: NearDupIndex, hasher: MinHasher,
+                    clusters: dict[str, str], threshold: float = 0.7) -> dict[str, str]:
+    """Cluster ids of (article_id, text) items in order; indexes them and updates `clusters`."""
+    if not 0.0 < threshold <= 1.0:
+        raise ValueError(f"threshold must be in (0, 1], got {threshold}")
+    if index.num_perm != hasher.num_perm:
+        raise ValueError(f"index expects {index.num_perm} slots, hasher makes {hasher.num_perm}")
+    sigs = hasher.signatures(text for _, text in items)
+    return assign_signatures([(aid, sig) for (aid, _), sig in zip(items, sigs)], index, clusters, threshold)
+
+
+def assign_signatures(items: Sequence[tuple[str, Signature]], index: NearDupIndex,
+                      clusters: dict[str, str], threshold: float = 0.7) -> dict[str, str]:
+    """assign_clusters for signatures computed elsewhere (in parser worker processes, say)."""
+    out: dict[str, str] = {}
+    for article_id, sig in items:
+        if article_id not in index:  # an id seen before keeps its cluster: re-runs are idempotent
+            match = index.nearest(sig, threshold)
+            clusters[article_id] = article_id if match is None else clusters.get(match, match)
+            index.add(article_id, sig)
+        out[article_id] = clusters.get(article_id, article_id)
+    return out

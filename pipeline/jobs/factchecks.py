@@ -1,0 +1,81 @@
+"""Imported fact-checks as matcher claims, with their embeddings cached in the database; the
+classifier and the misinformation evaluation built with them."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from models.encoders.base import Encoder
+from pipeline.classify.classifier import Classifier, load_classifier
+from pipeline.core.config import Settings
+from pipeline.core.factcheck import FactCheck
+from pipeline.db import factchecks as factchecks_db
+from pipeline.db.database import Database
+from pipeline.misinfo.matcher import Claim, ClaimLibrary, ClaimMatcher, content_stems, load_claims
+
+
+def as_claim(fc: FactCheck) -> Claim:
+    """A matchable fact-check in the matcher's claim shape (one phrasing, its own stems as gate)."""
+    lang = fc.lang or "en"
+    return Claim(id=f"factcheck:{fc.id[:16]}", topic="factcheck", rating=fc.rating, source=fc.publisher,
+                 url=fc.url, text={lang: fc.claim}, paraphrases={}, evidence={},
+                 keywords={lang: tuple(sorted(s for s in content_stems(fc.claim) if len(s) >= 4))},
+                 kind="factcheck", date=fc.date or "")
+
+
+def encoder_key(encoder: Encoder) -> str:
+    """The name@version that cached embeddings are valid for."""
+    return f"{encoder.name}@{encoder.version}"
+
+
+def stored_claims(db: Database, encoder: Encoder) -> tuple[list[Claim], np.ndarray]:
+    """Matchable fact-checks and their embeddings; missing ones are computed and cached."""
+    checks = factchecks_db.list_factchecks(db, matchable_only=True)
+    if not checks:
+        return [], np.zeros((0, encoder.dim), dtype=np.float32)
+    key = encoder_key(encoder)
+    cached = factchecks_db.embeddings(db, key)
+    todo = [fc for fc in checks if fc.id not in cached]
+    if todo:
+        fresh = encoder.encode([fc.claim for fc in todo]).astype(np.float32)
+        computed = {fc.id: row.tobytes() for fc, row in zip(todo, fresh, strict=True)}
+        factchecks_db.save_embeddings(db, key, computed)
+        cached.update(computed)
+    vectors = np.vstack([np.frombuffer(cached[fc.id], dtype=np.float32) for fc in checks])
+    return [as_claim(fc) for fc in checks], vectors
+
+
+def matcher_with_store(library: ClaimLibrary, encoder: Encoder, db: Path | None,
+                       threshold: float | None = None) -> ClaimMatcher:
+    """The myth matcher, plus the fact-checks imported into `db` when that database exists."""
+    extra: list[Claim] = []
+    vectors: np.ndarray | None = None
+    if db is not None and Path(db).exists():
+        extra, vectors = stored_claims(Database.open(db), encoder)
+    if threshold is None:
+        return ClaimMatcher(library, encoder, extra=extra, extra_vectors=vectors)
+    return ClaimMatcher(library, encoder, threshold, extra=extra, extra_vectors=vectors)
+
+
+def classifier_for(settings: Settings) -> Classifier:
+    """The classify stage's models, the fact-checks imported into `settings.db` (when that database
+    exists) matched with the bundled myths."""
+    from models.encoders.registry import MULTILINGUAL, load_encoder
+
+    return load_classifier(settings, matcher_with_store(load_claims(), load_encoder(MULTILINGUAL), settings.db))
+
+
+def eval_matcher(encoder: Any, factchecks: Path, low: float = 0.05) -> ClaimMatcher:
+    """The bundled myths plus the fact-checks of a file imported into a throwaway database (as an
+    import would store them), matching at a low threshold for the evaluation."""
+    from pipeline.misinfo.factchecks import parse_file
+
+    parsed = parse_file(factchecks)
+    with tempfile.TemporaryDirectory(prefix="xw-misinfo-eval-") as tmp:
+        db = Database.open(Path(tmp) / "eval.duckdb")
+        factchecks_db.add_factchecks(db, [fc for _, fc in parsed.records], str(factchecks))
+        return matcher_with_store(load_claims(), encoder, db.path, threshold=low)

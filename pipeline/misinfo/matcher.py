@@ -1,0 +1,389 @@
+"""Misinformation stage: match article sentences against a library of recurring migration myths."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+import models
+from models.encoders.base import Encoder
+from pipeline.core.config import read_yaml_mapping
+from pipeline.core.errors import ConfigError
+from pipeline.core.record import Article, ClaimMatch, Span
+from pipeline.core.text import fold, sentence_spans
+
+LANGUAGES = ("en", "fr", "es")
+RATINGS = ("false", "misleading", "unsupported")
+_REQUIRED = ("id", "topic", "rating", "source", "url", "claim", "evidence", "keywords")
+
+# score = 0.8 * cosine (multilingual USE: paraphrase, translation) + 0.2 * Jaccard overlap
+# of content-word stems, maximised over a claim's phrasings; the overlap rewards reusing a
+# myth's own words, which separates it from neutral sentences on the same topic.
+COSINE_WEIGHT = 0.8
+# Calibrated with `xenowatch factchecks eval --calibrate`: the best F1 among thresholds with
+# precision >= 0.9 (a false flag against an outlet costs more than a miss) on the dev split of
+# pipeline/misinfo/data/matching.jsonl (myths and imported fact-checks; paraphrases, translations,
+# hard negatives, debunks) plus the calib half of pipeline/misinfo/data/claims_cases.jsonl: 0.47
+# (dev P 0.92 R 0.80; the plateau runs 0.47-0.51). Test split figures are in the README.
+DEFAULT_THRESHOLD = 0.47
+
+# Function words of three letters or more (shorter words never count as content).
+_STOPWORDS = frozenset((
+    "the", "and", "but", "for", "from", "with", "are", "was", "were", "been", "being", "its",
+    "this", "that", "these", "those", "they", "them", "their", "there", "here", "our", "you",
+    "your", "his", "her", "does", "did", "have", "has", "had", "will", "would", "can", "could",
+    "should", "may", "might", "just", "only", "very", "than", "then", "too", "also", "more",
+    "most", "all", "any", "some", "such", "what", "which", "who", "when", "where", "why", "how",
+    "into", "about", "over", "after", "les", "une", "des", "mais", "donc", "car", "pas", "plus",
+    "que", "qui", "dont", "aux", "dans", "par", "pour", "sur", "avec", "sans", "cet", "cette",
+    "ces", "ils", "elle", "elles", "nous", "vous", "leur", "leurs", "lui", "son", "ses",
+    "notre", "nos", "votre", "vos", "est", "sont", "etait", "ont", "fait", "tout", "tous",
+    "toute", "toutes", "los", "las", "unos", "unas", "pero", "del", "por", "para", "con", "sin",
+    "sobre", "quien", "cual", "como", "cuando", "donde", "sus", "nuestro", "nuestra",
+    "nuestros", "nuestras", "son", "fue", "ser", "esta", "estan", "este", "esto", "hay", "han",
+    "todo", "todos", "toda", "todas", "porque", "muy", "mas"))
+
+# Explicit refutations ("It is a myth that ...", "c'est faux", "es un bulo") are not
+# flagged: the stage reports articles that repeat a myth, not those that debunk it. Bare
+# "faux"/"falso" are not cues because myths use them ("faux réfugiés", "refugiados falsos").
+_REFUTATION = re.compile(
+    r"\b(?:myths?|misconceptions?|debunk\w*|no evidence|not true|untrue|falsely"
+    r"|(?:is|are|was|it's) false|contrary to|disprove\w*|fact.?check\w*"
+    r"|mythes?|idees? recues?|aucune preuve|(?:est|c'est) faux|pas vrai|infonde\w*"
+    r"|contrairement a|dementi\w*|intox"
+    r"|mitos?|bulos?|es falso|son falsos|no es (?:cierto|verdad)|no hay (?:pruebas|evidencia)"
+    r"|sin pruebas|ninguna prueba|desmient\w*|desmentid\w*|contrariamente a)\b"
+    r"|\b(?:false|faux|fausse|falso|falsa)\s*[:!]"
+    r"|^\W*(?:no|non)\s*[,:!]")  # a sentence that opens with a flat "No," / "Non," denies
+
+# A figure attributed to a source ("according to the statistics office, 14 percent ...")
+# reports a measurement; myths assert without one. Such sentences lose SOURCED_PENALTY, set
+# on the dev split of pipeline/misinfo/data/matching.jsonl where neutral sourced statistics
+# scored 0.47-0.55 against the nearest myth.
+_SOURCED = re.compile(
+    r"\b(?:according to|figures|statistics|data (?:show|from)|study|survey|report|census"
+    r"|selon|d'apres|chiffres|statistiques|etude|enquete|rapport|insee|ofpra"
+    r"|segun|datos|estadistica|estudio|encuesta|informe|ine)\b")
+SOURCED_PENALTY = 0.08
+
+
+def is_sourced_figure(sentence: str) -> bool:
+    """Whether a sentence gives a figure and attributes it to a source."""
+    folded = fold(sentence)
+    return bool(re.search(r"\d", folded)) and _SOURCED.search(folded) is not None
+
+
+# Plain denials ("migrants do not take jobs") embed close to the myth itself, so a sentence
+# is not matched to a claim when a negation cue governs one of the claim's own words: a
+# content word at most _SCOPE words after the cue, in the same clause, whose stem occurs in
+# the claim's phrasings but is not negated there ("pay no taxes" is part of a myth).
+_NEGATORS = frozenset(("not", "no", "never", "none", "nobody", "nothing", "cannot", "hardly",
+                      "ne", "pas", "jamais", "aucun", "aucune", "rien", "nunca", "jamas",
+                      "ningun", "ninguno", "ninguna", "nada", "ni"))
+_SCOPE = 3
+# Negators inside fixed expressions that deny nothing ("unaccompanied minors", "not only").
+_NOT_NEGATION = re.compile(r"\b(?:not|non|no) (accompagn\w*|acompanad\w*|only|seulement"
+                           r"|solo|solamente)\b")
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """One recurring myth with its phrasings, rating, evidence and source."""
+
+    id: str
+    topic: str
+    rating: str
+    source: str
+    url: str
+    text: Mapping[str, str]
+    paraphrases: Mapping[str, tuple[str, ...]]
+    evidence: Mapping[str, str]
+    keywords: Mapping[str, tuple[str, ...]]
+    kind: str = "myth"
+    date: str = ""
+
+    def phrasings(self) -> tuple[tuple[str, str], ...]:
+        """(language, text) for the claim and all its paraphrases."""
+        pairs = [(lang, text) for lang, text in self.text.items()]
+        pairs += [(lang, p) for lang, ps in self.paraphrases.items() for p in ps]
+        return tuple(pairs)
+
+    def language_for(self, lang: str | None) -> str:
+        """The language the claim is shown in for a text: its own, else English, else the only one."""
+        for choice in (lang or "en", "en"):
+            if choice in self.text:
+                return choice
+        return next(iter(self.text))
+
+    def text_in(self, lang: str | None) -> str:
+        """The claim in a language, else English, else its only language (imported fact-checks)."""
+        return self.text[self.language_for(lang)]
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimLibrary:
+    """A versioned set of claims, and the stems that name migrants (one must occur)."""
+
+    version: str
+    claims: tuple[Claim, ...]
+    subjects: Mapping[str, tuple[str, ...]]
+
+    def get(self, claim_id: str) -> Claim:
+        """The claim with this id (KeyError if there is none)."""
+        return {claim.id: claim for claim in self.claims}[claim_id]
+
+
+def default_claims_path() -> Path:
+    """The claim library bundled with the models package."""
+    return Path(models.__file__).parent / "lexicons" / "claims.yaml"
+
+
+def load_claims(path: Path | None = None) -> ClaimLibrary:
+    """Read and validate a claim library (the bundled one by default)."""
+    path = path or default_claims_path()
+    raw = read_yaml_mapping(path, "claim library")
+    if not raw.get("version") or not isinstance(raw.get("claims"), list):
+        raise ConfigError(f"{path}: expected a mapping with 'version', 'subjects' and a list "
+                          "'claims'; see models/lexicons/claims.yaml for the layout")
+    subjects = _per_language(raw.get("subjects"), str(path), "subjects", many=True)
+    if not any(subjects.values()):
+        raise ConfigError(f"{path}: 'subjects' is empty; list stems that name migrants")
+    claims: list[Claim] = []
+    for index, entry in enumerate(raw["claims"]):
+        claim = _parse_claim(entry, path, index)
+        if any(c.id == claim.id for c in claims):
+            raise ConfigError(f"{path}: claim {claim.id!r} appears twice; give each claim a unique id")
+        claims.append(claim)
+    return ClaimLibrary(version=str(raw["version"]), claims=tuple(claims),
+                        subjects={k: tuple(fold(s) for s in v) for k, v in subjects.items()})
+
+
+def _parse_claim(entry: Any, path: Path, index: int) -> Claim:
+    """One validated claim from its YAML mapping."""
+    if not isinstance(entry, dict):
+        raise ConfigError(f"{path}: claim #{index + 1} is not a mapping; write it as 'id: ...' fields")
+    where = f"{path}: claim {str(entry.get('id') or f'#{index + 1}')!r}"
+    missing = [name for name in _REQUIRED if entry.get(name) in (None, "", [], {})]
+    if missing:
+        raise ConfigError(f"{where} lacks {', '.join(missing)}; "
+                          f"every claim needs: {', '.join(_REQUIRED)}")
+    if entry["rating"] not in RATINGS:
+        raise ConfigError(f"{where} has rating {entry['rating']!r}; use one of: "
+                          f"{', '.join(RATINGS)} (quoted: YAML reads a bare false as a boolean)")
+    keywords = _per_language(entry["keywords"], where, "keywords", many=True)
+    if not any(keywords.values()):
+        raise ConfigError(f"{where}: 'keywords' is empty; list a few word stems per language")
+    return Claim(
+        id=str(entry["id"]), topic=str(entry["topic"]), rating=str(entry["rating"]),
+        source=str(entry["source"]), url=str(entry["url"]),
+        text=_per_language(entry["claim"], where, "claim", many=False),
+        paraphrases=_per_language(entry.get("paraphrases") or {"en": []}, where, "paraphrases", many=True),
+        evidence=_per_language(entry["evidence"], where, "evidence", many=False),
+        keywords={lang: tuple(fold(k) for k in ks) for lang, ks in keywords.items()})
+
+
+def _per_language(value: Any, where: str, name: str, many: bool) -> Any:
+    """A {language: text} or {language: [texts]} mapping, checked."""
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where}: {name!r} must map languages ({', '.join(LANGUAGES)}) to text")
+    for lang, item in value.items():
+        if lang not in LANGUAGES:
+            raise ConfigError(f"{where}: {name!r} has unknown language {lang!r}; "
+                              f"use one of: {', '.join(LANGUAGES)}")
+        ok = (isinstance(item, list) and all(isinstance(t, str) and t.strip() for t in item)
+              if many else isinstance(item, str) and item.strip())
+        if not ok:
+            kind = "a list of non-empty strings" if many else "a non-empty string"
+            raise ConfigError(f"{where}: {name}.{lang} must be {kind}")
+    if not many and "en" not in value:
+        raise ConfigError(f"{where}: {name!r} needs an 'en' text (the fallback language)")
+    return {lang: tuple(item) if many else item.strip() for lang, item in value.items()}
+
+
+def _stem(word: str) -> str:
+    """Crude stem of a folded word: plural s dropped, first five letters."""
+    return word.rstrip("s")[:5]
+
+
+def _is_content(word: str) -> bool:
+    """Whether a folded word carries content (not a stopword, not a short particle)."""
+    return len(word) > 2 and word not in _STOPWORDS
+
+
+def content_stems(text: str) -> frozenset[str]:
+    """Stems of the content words of a text (folded, stopwords dropped)."""
+    return frozenset(_stem(w) for w in re.findall(r"[^\W\d_]+", fold(text)) if _is_content(w))
+
+
+def negated_stems(text: str) -> frozenset[str]:
+    """Stems of the content words up to _SCOPE words after a negation cue, within a clause."""
+    folded = re.sub(r"\bn['’]", "ne ", re.sub(r"n['’]t\b", " not", fold(text)))
+    folded = _NOT_NEGATION.sub(r"\1", folded)
+    out: set[str] = set()
+    for clause in re.split(r"[,;:()—–]", folded):
+        words = re.findall(r"[^\W\d_]+", clause)
+        for i, word in enumerate(words):
+            if word in _NEGATORS:
+                out.update(_stem(w) for w in words[i + 1:i + 1 + _SCOPE] if _is_content(w))
+    return frozenset(out)
+
+
+def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
+    """Jaccard overlap of two sets (0 when both are empty)."""
+    return len(a & b) / len(a | b) if a or b else 0.0
+
+
+def is_refutation(sentence: str) -> bool:
+    """Whether a sentence explicitly calls something a myth, false or unproven."""
+    return _REFUTATION.search(fold(sentence)) is not None
+
+
+def _prefixes(per_language: Mapping[str, tuple[str, ...]]) -> re.Pattern[str]:
+    """Regex matching any of the (folded) stems, in any language, at the start of a word."""
+    stems = sorted({s for group in per_language.values() for s in group}, key=len, reverse=True)
+    return re.compile(r"\b(?:" + "|".join(re.escape(s) for s in stems) + ")")
+
+
+@dataclass(frozen=True, slots=True)
+class _Candidate:
+    """A sentence that passed the keyword gate of at least one claim."""
+
+    text_index: int
+    start: int
+    end: int
+    claims: tuple[int, ...]
+
+
+class ClaimMatcher:
+    """Flags sentences that restate a known myth; embeds the claim phrasings once."""
+
+    def __init__(self, library: ClaimLibrary, encoder: Encoder, threshold: float = DEFAULT_THRESHOLD,
+                 extra: Sequence[Claim] = (), extra_vectors: np.ndarray | None = None) -> None:
+        """`extra`: imported fact-checks (one phrasing each), with their cached embeddings if known."""
+        if not 0.0 < threshold <= 1.0:
+            raise ConfigError(f"threshold must be in (0, 1], got {threshold!r}")
+        self.library, self.encoder, self.threshold = library, encoder, threshold
+        self.claims = library.claims + tuple(extra)
+        phrasings = [(i, text) for i, c in enumerate(self.claims) for _, text in c.phrasings()]
+        owners = np.array([i for i, _ in phrasings], dtype=np.int64)
+        self._rows = [np.flatnonzero(owners == i) for i in range(len(self.claims))]
+        mine = sum(len(c.phrasings()) for c in library.claims)
+        own = encoder.encode([text for _, text in phrasings[:mine]])
+        if extra_vectors is None and len(phrasings) > mine:
+            extra_vectors = encoder.encode([text for _, text in phrasings[mine:]])
+        self._vectors = own if extra_vectors is None or not len(extra_vectors) else np.vstack([own, extra_vectors])
+        self._stems = [content_stems(text) for _, text in phrasings]
+        self._negated = [negated_stems(text) for _, text in phrasings]
+        self._claim_stems = [frozenset[str]().union(*(self._stems[r] for r in rows))
+                             for rows in self._rows]
+        self._claim_negated = [frozenset[str]().union(*(self._negated[r] for r in rows))
+                               for rows in self._rows]
+        # An imported fact-check has no keyword list: its gate is its own content stems
+        # plus the subject stems, so a translated sentence that names migrants still gets in.
+        self._gates = [_prefixes(c.keywords if c.kind == "myth" else
+                                 {"own": tuple(k for ks in c.keywords.values() for k in ks), **library.subjects})
+                       for c in self.claims]
+        self._subjects = _prefixes(library.subjects)
+
+    @property
+    def subject_gate(self) -> re.Pattern[str]:
+        """The regex for stems that name migrants (folded text)."""
+        return self._subjects
+
+    def match(self, texts: Sequence[str],
+              langs: Sequence[str | None] | None = None) -> list[tuple[ClaimMatch, ...]]:
+        """Claims restated in each text: at most one match per claim (its best sentence)."""
+        if langs is not None and len(langs) != len(texts):
+            raise ValueError(f"got {len(langs)} languages for {len(texts)} texts")
+        candidates = self._candidates(texts)
+        best: dict[tuple[int, int], tuple[float, _Candidate]] = {}
+        if candidates:
+            sentences = [texts[c.text_index][c.start:c.end] for c in candidates]
+            cosine = self.encoder.encode(sentences) @ self._vectors.T
+            for row, cand in enumerate(candidates):
+                self._keep_best(cand, sentences[row], cosine[row], best)
+        found: list[list[tuple[float, int, _Candidate]]] = [[] for _ in texts]
+        for (text_index, claim_index), (score, cand) in best.items():
+            found[text_index].append((score, claim_index, cand))
+        return [self._emit(text, langs[i] if langs else None, found[i])
+                for i, text in enumerate(texts)]
+
+    def _candidates(self, texts: Sequence[str]) -> list[_Candidate]:
+        """Sentences that pass some claim's keyword gate and are not refutations."""
+        out: list[_Candidate] = []
+        for index, text in enumerate(texts):
+            if not text or not self._subjects.search(fold(text)):
+                continue
+            for start, end in sentence_spans(text):
+                sentence = text[start:end]
+                claims = tuple(i for i, gate in enumerate(self._gates) if gate.search(fold(sentence)))
+                if claims and not is_refutation(sentence):
+                    out.append(_Candidate(index, start, end, claims))
+        return out
+
+    def _keep_best(self, cand: _Candidate, sentence: str, cosine: np.ndarray,
+                   best: dict[tuple[int, int], tuple[float, _Candidate]]) -> None:
+        """Score one sentence against its gated claims; its best claim keeps it if over the threshold."""
+        stems, negated = content_stems(sentence), negated_stems(sentence)
+        # The overlap term is at most 1, so a claim whose best cosine is below this bound cannot
+        # reach the threshold: skipping it changes no result and saves the Python scoring loop.
+        bound = (self.threshold - (1.0 - COSINE_WEIGHT)) / COSINE_WEIGHT
+        scores = [(self._score(stems, negated, cosine, ci), ci) for ci in cand.claims
+                  if cosine[self._rows[ci]].max() >= bound and not self._denies(negated, ci)]
+        if not scores:
+            return
+        # One claim per sentence: neighbouring myths ("take jobs" / "do not work") share words
+        # and embeddings, and a sentence restates one of them, not both.
+        score, claim_index = max(scores)
+        if is_sourced_figure(sentence):
+            score -= SOURCED_PENALTY
+        key = (cand.text_index, claim_index)
+        if score >= self.threshold and score > best.get(key, (-1.0, cand))[0]:
+            best[key] = (score, cand)
+
+    def _denies(self, negated: frozenset[str], claim_index: int) -> bool:
+        """Whether a sentence's negated words deny the claim (see _NEGATORS)."""
+        return bool((negated & self._claim_stems[claim_index]) - self._claim_negated[claim_index])
+
+    def _score(self, stems: frozenset[str], negated: frozenset[str], cosine: np.ndarray,
+               claim_index: int) -> float:
+        """Best combined score over the claim's phrasings that the sentence does not contradict."""
+        affirmed = stems - negated  # a phrasing that negates these ("pay no taxes") is skipped
+        rows = [r for r in self._rows[claim_index] if not self._negated[r] & affirmed]
+        if not rows:
+            return 0.0
+        overlap = np.array([jaccard(stems, self._stems[r]) for r in rows], dtype=np.float32)
+        combined = COSINE_WEIGHT * cosine[rows] + (1.0 - COSINE_WEIGHT) * overlap
+        return float(combined.max())
+
+    def _emit(self, text: str, lang: str | None,
+              found: list[tuple[float, int, _Candidate]]) -> tuple[ClaimMatch, ...]:
+        """ClaimMatch records for one text, best score first."""
+        lang = (lang or "en").split("-")[0].lower()
+        found.sort(key=lambda item: (-item[0], item[2].start))
+        return tuple(_claim_match(self.claims[ci], text, cand, score, lang)
+                     for score, ci, cand in found)
+
+
+def _claim_match(claim: Claim, text: str, cand: _Candidate, score: float,
+                 lang: str | None) -> ClaimMatch:
+    """One ClaimMatch with its evidence span."""
+    span = Span(cand.start, cand.end, text[cand.start:cand.end], label=claim.id)
+    return ClaimMatch(claim_id=claim.id, claim=claim.text_in(lang), rating=claim.rating,
+                      source=claim.source, url=claim.url, similarity=score, evidence=span,
+                      publisher=claim.source, language=claim.language_for(lang),
+                      date=claim.date, kind=claim.kind)
+
+
+def match_articles(articles: Sequence[Article], matcher: ClaimMatcher) -> list[Article]:
+    """Copies of the articles with `misinformation` and `check_worthy` set (from the body text)."""
+    from pipeline.misinfo.checkworthy import check_worthy
+
+    results = matcher.match([a.text for a in articles], [a.lang for a in articles])
+    return [a.evolve(misinformation=m, check_worthy=check_worthy(a.text, matcher.subject_gate))
+            for a, m in zip(articles, results, strict=True)]

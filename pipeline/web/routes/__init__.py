@@ -1,0 +1,1 @@
+"""The workbench routers, one module per area: auth, review, council, trends and the JSON API."""

@@ -1,0 +1,117 @@
+"""The JSON API: the same data as the pages, described at /openapi.json; every data route needs a session
+(sign in with POST /login) and writes need the session's CSRF token in the X-CSRF-Token header."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, HTTPException, Request
+from pydantic import BaseModel, Field
+
+from pipeline.db.review import review_labels
+from pipeline.web.deps import User, bench_of, check_csrf, current_user, need
+from pipeline.web.routes.council import evidence_pack, ranking_data
+from pipeline.web.routes.review import filters_of, pending_ops, record_decision
+from pipeline.web.routes.trends import all_alerts, trend_params, trend_table
+from pipeline.web.stats import agreement
+from pipeline.web.views import item_view, page_number, queue_view
+
+router = APIRouter(prefix="/api", tags=["workbench"])
+
+
+class Decision(BaseModel):
+    """A reviewer's decision on an item."""
+
+    decision: str = Field(description="confirm, reject or note")
+    severity: str | None = Field(None, description="offensive, derogatory, dehumanising or incitement")
+    target: str | None = Field(None, description="migrants, refugees, asylum_seekers, nationality_ethnicity, "
+                                                 "religion or other")
+    note: str | None = None
+    adjudicate: bool = Field(False, description="a lead's final decision on a disputed item")
+
+
+class Saved(BaseModel):
+    """Where a decision went: the database, or the landing file flushed as soon as the lock allows."""
+
+    op_id: str
+    stored: bool
+
+
+@router.get("/me")
+def me(request: Request) -> dict[str, Any]:
+    """The signed-in user and the CSRF token to send with writes."""
+    user = current_user(request)
+    if user is None:
+        raise HTTPException(401, "sign in first: POST /login")
+    return {"user": user.name, "role": user.role, "csrf_token": user.session.csrf}
+
+
+@router.get("/queue")
+def api_queue(request: Request, user: Annotated[User, Depends(need("review", api=True))]) -> dict[str, Any]:
+    """Flagged items, highest severity x confidence first (filters: outlet, lang, target, severity, status,
+    assignee; page)."""
+    with bench_of(request).lease.session() as db:
+        view = queue_view(db, filters_of(request), page_number(request.query_params.get("page")))
+    return view
+
+
+@router.get("/items/{article_id}")
+def api_item(request: Request, article_id: str,
+             user: Annotated[User, Depends(need("review", api=True))]) -> dict[str, Any]:
+    """One item with evidence, rubric findings, myths and reviews."""
+    with bench_of(request).lease.session() as db:
+        view = item_view(db, article_id, user.name, user.can("lead"), pending_ops(request))
+    if view is None:
+        raise HTTPException(404, "no such item")
+    return view
+
+
+@router.post("/items/{article_id}/decision")
+def api_decide(request: Request, article_id: str, body: Decision,
+               user: Annotated[User, Depends(need("review", api=True))],
+               x_csrf_token: Annotated[str | None, Header()] = None) -> Saved:
+    """Record a decision; it is never lost, even while a flow holds the database."""
+    check_csrf(request, x_csrf_token)
+    op, stored = record_decision(request, user, article_id, body.model_dump())
+    return Saved(op_id=op["op_id"], stored=stored)
+
+
+@router.get("/agreement")
+def api_agreement(request: Request, user: Annotated[User, Depends(need("lead", api=True))]) -> list[dict[str, Any]]:
+    """Cohen's kappa per reviewer pair."""
+    with bench_of(request).lease.session() as db:
+        return [asdict(p) for p in agreement(review_labels(db))]
+
+
+@router.get("/trends")
+def api_trends(request: Request, user: Annotated[User, Depends(need("trends", api=True))],
+               period: str = "week", by: str = "outlet") -> dict[str, Any]:
+    """Flagged and relevant counts per period for each value of a dimension (aggregates only)."""
+    period, by = trend_params(period, by)
+    return {"period": period, "by": by, **trend_table(request, period, by)}
+
+
+@router.get("/alerts")
+def api_alerts(request: Request, user: Annotated[User, Depends(need("trends", api=True))]) -> list[dict[str, Any]]:
+    """Spike alerts (robust z-score over trailing weeks)."""
+    return [asdict(a) for a in all_alerts(request)]
+
+
+@router.get("/ranking")
+def api_ranking(request: Request, user: Annotated[User, Depends(need("council", api=True))],
+                year: int | None = None) -> dict[str, Any]:
+    """The newest ranking snapshot of a year, by category."""
+    data = ranking_data(request, year)
+    if data["snapshot"]:
+        data["snapshot"].pop("article_ids", None)
+    return data
+
+
+@router.get("/evidence/{outlet_id}")
+def api_evidence(request: Request, outlet_id: str, user: Annotated[User, Depends(need("council", api=True))],
+                 year: int | None = None) -> dict[str, Any]:
+    """An outlet's evidence pack."""
+    pack = evidence_pack(request, outlet_id, year)
+    pack["outlet"] = asdict(pack["outlet"])
+    return pack

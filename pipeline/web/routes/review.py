@@ -1,0 +1,161 @@
+"""Pages for monitors and leads: queue, item, decisions, assignment, agreement, audit log, export."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+from urllib.parse import parse_qsl, quote, urlencode
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi.responses import PlainTextResponse, RedirectResponse, Response
+
+from pipeline.core.errors import InputError, StoreError
+from pipeline.db import articles as articles_db
+from pipeline.db import review as review_db
+from pipeline.web.db import WRITE_WAIT_S, is_lock_error
+from pipeline.web.deps import User, bench_of, check_csrf, need, render
+from pipeline.web.ops import SEVERITIES, TARGETS, assign_op, decision_op
+from pipeline.web.stats import agreement
+from pipeline.web.views import STATUSES, item_view, neighbours, page_number, queue_filters, queue_view
+
+router = APIRouter(include_in_schema=False)
+Reviewer = Annotated[User, Depends(need("review"))]
+Lead = Annotated[User, Depends(need("lead"))]
+# Filter values and the queue's order (for next/previous) may be a few seconds old.
+FACETS_TTL_S = 30.0
+# Reviewers share the queue: a page is computed at most every QUEUE_TTL_S unless a decision changed it.
+QUEUE_TTL_S = 2.0
+ORDER_TTL_S = 10.0
+
+
+def filters_of(request: Request) -> dict[str, str]:
+    """Queue filters from the query string; a bad one is a 400."""
+    try:
+        return queue_filters(request.query_params)
+    except InputError as exc:
+        raise HTTPException(400, str(exc)) from exc
+
+
+@router.get("/queue")
+def queue(request: Request, user: Reviewer) -> Response:
+    """Flagged items, highest severity x confidence first, with filters and pages."""
+    filters = filters_of(request)
+    bench = bench_of(request)
+    page = page_number(request.query_params.get("page"))
+    key = ("queue", bench.writer.generation, page, *sorted(filters.items()))
+    view = bench.cached(key, QUEUE_TTL_S, lambda db: queue_view(db, filters, page))
+    facets = bench.cached("facets", FACETS_TTL_S, review_db.queue_facets)
+    return render(request, "queue.html.j2", user, **view, facets=facets, query=urlencode(filters),
+                  statuses=STATUSES, severities=SEVERITIES)
+
+
+def pending_ops(request: Request) -> list[dict[str, Any]]:
+    """Ops still waiting in the landing file."""
+    return bench_of(request).landing.pending()
+
+
+@router.get("/items/{article_id}")
+def item(request: Request, article_id: str, user: Reviewer) -> Response:
+    """One item: highlighted evidence, rubric findings, myths, reviews and the decision form."""
+    filters = filters_of(request)
+    bench = bench_of(request)
+    with bench.lease.session() as db:
+        view = item_view(db, article_id, user.name, user.can("lead"), pending_ops(request))
+    if view is None:
+        raise HTTPException(404, "no such item")
+    order = bench.cached(("order", *sorted(filters.items())), ORDER_TTL_S, lambda db: review_db.queue_ids(db, filters))
+    prev_id, next_id = neighbours(order, article_id)
+    reviewers = [n for n, a in bench.users().items() if a["active"] and a["role"] in ("monitor", "lead")]
+    return render(request, "item.html.j2", user, item=view, prev_id=prev_id, next_id=next_id,
+                  query=urlencode(filters), severities=SEVERITIES, targets=TARGETS, reviewers=sorted(reviewers),
+                  saved=request.query_params.get("saved"))
+
+
+def record_decision(request: Request, user: User, article_id: str, form: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+    """Validate and write one decision; returns the op and whether it is already in the database."""
+    bench, locked = bench_of(request), False
+    try:
+        with bench.lease.session(WRITE_WAIT_S) as db:
+            if not articles_db.article_exists(db, article_id):
+                raise HTTPException(404, "no such item")
+    except StoreError as exc:  # locked by a flow: the id came from a page the reviewer saw; land it
+        if not is_lock_error(exc):
+            raise
+        locked = True
+    adjudicate = bool(form.get("adjudicate")) and user.can("lead")
+    try:
+        op = decision_op(user.name, article_id, str(form.get("decision") or ""), form.get("severity"),
+                         form.get("target"), form.get("note"), adjudicate)
+    except InputError as exc:
+        raise HTTPException(400, str(exc)) from exc
+    return op, bench.writer.write(op, try_store=not locked)
+
+
+@router.post("/items/{article_id}/decision")
+def decide(request: Request, article_id: str, user: Reviewer, csrf_token: Annotated[str, Form()] = "",
+           decision: Annotated[str, Form()] = "", severity: Annotated[str, Form()] = "",
+           target: Annotated[str, Form()] = "", note: Annotated[str, Form()] = "",
+           adjudicate: Annotated[str, Form()] = "", query: Annotated[str, Form()] = "") -> Response:
+    """Confirm, reject (optionally changing severity or target) or note; then back to the item."""
+    check_csrf(request, csrf_token)
+    _, stored = record_decision(request, user, article_id, {"decision": decision, "severity": severity,
+                                                            "target": target, "note": note, "adjudicate": adjudicate})
+    back = f"/items/{quote(article_id, safe='')}?saved={'1' if stored else 'pending'}"
+    return RedirectResponse(back + _carried(query), status_code=303)
+
+
+def _carried(query: str) -> str:
+    """The queue filters carried through the form, re-validated ('' when there are none or they are bad)."""
+    try:
+        filters = queue_filters(dict(parse_qsl(query)))
+    except InputError:
+        return ""
+    return f"&{urlencode(filters)}" if filters else ""
+
+
+@router.post("/items/{article_id}/assign")
+def assign(request: Request, article_id: str, user: Lead, csrf_token: Annotated[str, Form()] = "",
+           reviewer: Annotated[list[str] | None, Form()] = None) -> Response:
+    """Assign the item to one reviewer, or two for double review."""
+    check_csrf(request, csrf_token)
+    bench = bench_of(request)
+    with bench.lease.session() as db:
+        if not articles_db.article_exists(db, article_id):
+            raise HTTPException(404, "no such item")
+    known = [n for n, a in bench.users(fresh=True).items() if a["role"] in ("monitor", "lead")]
+    try:
+        op = assign_op(user.name, article_id, reviewer or [], known)
+    except InputError as exc:
+        raise HTTPException(400, str(exc)) from exc
+    bench.writer.write(op)
+    return RedirectResponse(f"/items/{quote(article_id, safe='')}", status_code=303)
+
+
+@router.get("/agreement")
+def agreement_page(request: Request, user: Lead) -> Response:
+    """Cohen's kappa per reviewer pair over the items both decided independently."""
+    with bench_of(request).lease.session() as db:
+        pairs = agreement(review_db.review_labels(db))
+    return render(request, "agreement.html.j2", user, pairs=pairs)
+
+
+@router.get("/audit")
+def audit(request: Request, user: Lead) -> Response:
+    """Every decision, assignment and sign-in, newest first."""
+    page = page_number(request.query_params.get("page"))
+    with bench_of(request).lease.session() as db:
+        entries = review_db.audit_entries(db, 100, (page - 1) * 100)
+    for entry in entries:
+        entry["detail"] = json.loads(entry["detail"] or "{}")
+    return render(request, "audit.html.j2", user, entries=entries, page=page)
+
+
+@router.get("/reviews/export.jsonl")
+def export(request: Request, user: Lead) -> Response:
+    """Reviewed items as training data for `xenowatch train --extra FILE`."""
+    from pipeline.web.export import training_lines
+
+    with bench_of(request).lease.session() as db:
+        rows = review_db.reviewed_texts(db)
+    return PlainTextResponse("".join(training_lines(rows)), media_type="application/x-ndjson",
+                             headers={"Content-Disposition": 'attachment; filename="reviews.jsonl"'})

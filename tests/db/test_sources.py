@@ -1,0 +1,45 @@
+"""Sources: outlets and feeds registered and updated in place, feed health and validators."""
+
+from __future__ import annotations
+
+from pipeline.core.outlets import Feed, Outlet
+from pipeline.core.record import Article
+from pipeline.db import articles, sources
+from pipeline.db.database import Database
+
+OUTLET = Outlet("o", "Outlet", "GB", "en", "newspaper", "Owner Ltd", "https://o.test")
+
+
+def test_upsert_registers_and_updates(db: Database) -> None:
+    sources.upsert_sources(db, [OUTLET, Outlet("p", "Posts", media_type="social")],
+                           [Feed("http://o.test/rss", "o"), Feed("http://p.test/feed", "p", kind="mastodon")])
+    assert sources.outlets(db) == {"o": OUTLET, "p": Outlet("p", "Posts", media_type="social")}
+    assert sources.feeds(db) == [Feed("http://o.test/rss", "o"), Feed("http://p.test/feed", "p", kind="mastodon")]
+    sources.upsert_sources(db, [Outlet("o", "Renamed", "FR")], [Feed("http://o.test/rss", "p", kind="atom")])
+    assert sources.outlets(db)["o"] == Outlet("o", "Renamed", "FR")
+    assert sources.feeds(db)[0] == Feed("http://o.test/rss", "p", kind="atom")
+
+
+def test_feed_results_keep_validators_and_count_failures(db: Database) -> None:
+    sources.upsert_sources(db, [OUTLET], [Feed("http://o.test/a", "o"), Feed("http://o.test/b", "o")])
+    sources.record_feed_results(db, [("http://o.test/a", None, '"v1"', "Mon, 01 Jan 2026 00:00:00 GMT"),
+                                     ("http://o.test/b", "HTTP 500", None, None)])
+    sources.record_feed_results(db, [("http://o.test/a", None, None, None), ("http://o.test/b", "timeout", None, None)])
+    a, b = sources.feeds(db)
+    assert (a.etag, a.last_modified) == ('"v1"', "Mon, 01 Jan 2026 00:00:00 GMT")  # kept when the answer has none
+    status = {row["url"]: row for row in sources.feed_status(db)}
+    assert status["http://o.test/a"]["last_success"] is not None and status["http://o.test/a"]["last_error"] is None
+    failing = status["http://o.test/b"]
+    assert failing["last_error"] == "timeout" and failing["consecutive_failures"] == 2
+    sources.record_feed_results(db, [("http://o.test/b", None, None, None)])
+    assert {r["url"]: r for r in sources.feed_status(db)}["http://o.test/b"]["consecutive_failures"] == 0
+    sources.record_feed_results(db, [])
+
+
+def test_feed_status_counts_the_last_weeks_items(db: Database) -> None:
+    sources.upsert_sources(db, [OUTLET], [Feed("http://o.test/rss", "o")])
+    articles.insert_articles(db, [Article(url=f"http://o.test/{i}", outlet="o", feed_url="http://o.test/rss")
+                                  for i in range(3)], None)
+    (row,) = sources.feed_status(db)
+    assert set(row) == {"url", "outlet_id", "last_success", "last_error", "consecutive_failures", "items_7d"}
+    assert row["items_7d"] == 3 and row["outlet_id"] == "o"

@@ -1,0 +1,185 @@
+"""Rubric 2.0 criteria (status in crime reports, facts and context, labour and gender angles,
+identities, headline against body, sourcing with gender), reviewers' verdicts, the labelled set."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from benchmarks.rubric_eval import evaluate, load_cases
+from pipeline.cli import app
+from pipeline.core.errors import ConfigError, InputError
+from pipeline.core.record import Article, Criterion, HateResult
+from pipeline.rubric.score import Rubric, apply_rubric, apply_verdict, default_rubric_path, load_rubric
+
+
+@pytest.fixture(scope="module")
+def rubric() -> Rubric:
+    return load_rubric()
+
+
+def crit(rubric: Rubric, cid: str, text: str, lang: str = "en", title: str = "", **kw: Any) -> Criterion:
+    art = Article(url="https://example.org/a", outlet="o", title=title, text=text, lang=lang, **kw)
+    return next(c for c in apply_rubric(art, rubric).criteria if c.id == cid)
+
+
+def test_every_criterion_has_title_description_and_reference(rubric: Rubric) -> None:
+    assert rubric.version == "ilo-rubric-2.0"
+    assert {c.id for c in rubric.criteria} >= {"status_mention", "facts_context", "labour_angle", "gender_angle",
+                                               "identity_protection", "headline_body"}
+    assert all(c.title and c.description and c.reference for c in rubric.criteria)
+
+
+def test_status_mention_flags_irrelevant_nationality(rubric: Rubric) -> None:
+    text = "A 23-year-old Algerian was charged with robbery in Leeds."
+    c = crit(rubric, "status_mention", text)
+    assert c.score == 0.5 and [s.text for s in c.evidence] == ["23-year-old Algerian"]
+    assert "'23-year-old Algerian'" in c.explanation and c.reference in c.explanation
+    relevant = crit(rubric, "status_mention", "Two Albanian men were convicted of people smuggling.")
+    assert relevant.score == 1.0 and "relevant" in relevant.explanation
+    assert crit(rubric, "status_mention", "Thieves robbed an Indian restaurant.").score == 1.0
+    assert crit(rubric, "status_mention", "Moroccan workers picked strawberries.").score == 1.0
+
+
+def test_status_mention_fr_es(rubric: Rubric) -> None:
+    assert crit(rubric, "status_mention", "Un Tunisien de 19 ans a été interpellé à Marseille.", "fr").score < 1
+    assert crit(rubric, "status_mention", "Un marroquí de 25 años, condenado por un robo.", "es").score < 1
+
+
+def test_facts_context_counts_elements(rubric: Rubric) -> None:
+    full = crit(rubric, "facts_context", "According to UNHCR, 3,000 people arrived. They fled war. "
+                                         "The Refugee Convention protects them.")
+    assert full.score == 1.0 and {s.label for s in full.evidence} == {"sourced_figure", "causes", "law"}
+    none = crit(rubric, "facts_context", "Thousands of migrants arrived on Tuesday.")
+    assert none.score == pytest.approx(0.4) and "none of" in none.explanation
+    partial = crit(rubric, "facts_context", "Selon le HCR, 1 200 personnes sont arrivées.", "fr")
+    assert partial.score == pytest.approx(0.6) and "but not the law and causes" in partial.explanation
+
+
+def test_labour_and_gender_angles(rubric: Rubric) -> None:
+    present = crit(rubric, "labour_angle", "Seasonal workers paid recruitment fees and arrived in debt.")
+    assert present.score == 1.0 and present.evidence
+    absent = crit(rubric, "labour_angle", "The farm hired 200 seasonal workers for the harvest.")
+    assert absent.score == 0.6 and not absent.evidence
+    assert "does not apply" in crit(rubric, "labour_angle", "Refugee children started school.").explanation
+    women = crit(rubric, "gender_angle", "Las mujeres migrantes denuncian abusos en Huelva.", "es")
+    assert women.score == 1.0 and women.evidence[0].label == "women_migrants"
+    assert crit(rubric, "gender_angle", "Young men made up most arrivals.").score == 0.85
+
+
+def test_identity_protection(rubric: Rubric) -> None:
+    named = crit(rubric, "identity_protection", "Trafficking victim Anna Kowalski, 19, was forced to work.")
+    assert named.score < 1 and named.evidence[0].text == "Anna Kowalski"
+    changed = "Trafficking victim Anna (not her real name), 19, was forced to work."
+    assert crit(rubric, "identity_protection", changed).score == 1.0
+    official = "Detective Inspector Sarah Jones said the victims are safe."
+    assert crit(rubric, "identity_protection", official).score == 1.0
+
+
+def test_headline_against_body(rubric: Rubric) -> None:
+    c = crit(rubric, "headline_body", "About 1,000 people crossed in May.", title="Migrant crisis: 10,000 coming")
+    assert {s.text for s in c.evidence} == {"crisis", "10,000"} and all(s.field == "title" for s in c.evidence)
+    ok = crit(rubric, "headline_body", "The housing crisis leaves 300 refugees homeless.",
+              title="Housing crisis: 300 refugees homeless")
+    assert ok.score == 1.0
+    assert "No headline" in crit(rubric, "headline_body", "Body only.").explanation
+
+
+def test_sourcing_records_speaker_gender(rubric: Rubric) -> None:
+    c = crit(rubric, "migrant_voices", '"We are paid nothing," she said, a migrant worker from Nepal.')
+    assert c.evidence[0].label == "quote:migrant:woman"
+    c = crit(rubric, "migrant_voices", "« On dort dehors », raconte un exilé soudanais, père de deux enfants.", "fr")
+    assert c.evidence[0].label == "quote:migrant:man"
+
+
+def test_verdicts_replace_the_hate_criterion(rubric: Rubric) -> None:
+    hate = HateResult(True, 0.9, "migrants", "dehumanising", (), "m")
+    result = apply_rubric(Article(url="u", outlet="o", text="Text.", hate=hate), rubric)
+    stored = [c.to_dict() for c in result.criteria]
+    same, _ = apply_verdict(stored, None, rubric)
+    assert same == pytest.approx(result.score, abs=0.01)
+    cleared, criteria = apply_verdict(stored, {"decision": "reject"}, rubric)
+    hate_c = next(c for c in criteria if c["id"] == "hate_flag")
+    assert cleared > result.score and hate_c["score"] == 1.0 and "rejected" in hate_c["explanation"]
+    worst, criteria = apply_verdict(stored, {"decision": "confirm", "severity": "incitement", "target": "refugees"},
+                                    rubric)
+    hate_c = next(c for c in criteria if c["id"] == "hate_flag")
+    assert worst < result.score and hate_c["score"] == 0.0 and "refugees" in hate_c["explanation"]
+    default, _ = apply_verdict(stored, {"decision": "confirm", "severity": None}, rubric)
+    assert worst < default < cleared  # no severity given: 'derogatory'
+
+
+def test_misinformation_explanation_cites_the_fact_check(rubric: Rubric) -> None:
+    from pipeline.core.record import ClaimMatch, Span
+
+    match = ClaimMatch("c1", "Migrants take our jobs", "false", "FactCheckers", "https://fc.example/1", 0.9,
+                       Span(0, 5, "text!", "claim"))
+    c = crit(rubric, "misinformation_flag", "text!", misinformation=(match,))
+    assert "FactCheckers" in c.explanation and "https://fc.example/1" in c.explanation
+
+
+# ---- validation of the rubric file ----------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def raw() -> dict[str, Any]:
+    return yaml.safe_load(default_rubric_path().read_text(encoding="utf-8"))
+
+
+def write(tmp_path: Path, data: dict[str, Any]) -> Path:
+    path = tmp_path / "rubric.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(("key", "message"), [("title", "needs a 'title'"), ("description", "needs a 'description'")])
+def test_missing_title_or_description(tmp_path: Path, raw: dict[str, Any], key: str, message: str) -> None:
+    data = copy.deepcopy(raw)
+    del data["criteria"][2][key]
+    with pytest.raises(ConfigError, match=f"rubric.yaml: criterion 'status_mention' {message}"):
+        load_rubric(write(tmp_path, data))
+
+
+def test_new_criterion_missing_language_and_negative_weight(tmp_path: Path, raw: dict[str, Any]) -> None:
+    data = copy.deepcopy(raw)
+    del data["criteria"][4]["lexicon"]["fr"]
+    with pytest.raises(ConfigError, match="criterion 'facts_context' has no lexicon for 'fr'"):
+        load_rubric(write(tmp_path, data))
+    data = copy.deepcopy(raw)
+    data["criteria"][7]["weight"] = -0.5
+    with pytest.raises(ConfigError, match=r"criterion 'identity_protection' has weight -0.5; must be a number >= 0"):
+        load_rubric(write(tmp_path, data))
+
+
+# ---- the labelled evaluation set ----------------------------------------------------------------
+
+# Floors pinned from the measured figures (README); lowering one must be a deliberate edit.
+FLOORS = {"terminology": (0.9, 1.0), "dehumanising": (0.85, 1.0), "status_mention": (0.95, 0.95),
+          "migrant_voices": (0.95, 0.85), "identity_protection": (0.95, 0.95), "headline_body": (0.95, 0.95)}
+
+
+def test_labelled_set_precision_and_recall_floors() -> None:
+    result = evaluate()
+    assert result["cases"] >= 120 and result["accuracy"] >= 0.95
+    langs = {c["lang"] for c in load_cases()}
+    assert langs == {"en", "fr", "es"}
+    for cid, (precision, recall) in FLOORS.items():
+        row = result["criteria"][cid]
+        assert row["precision"] >= precision and row["recall"] >= recall, (cid, row)
+
+
+def test_bad_cases_file(tmp_path: Path) -> None:
+    bad = tmp_path / "cases.yaml"
+    bad.write_text("cases:\n- {c: nonsense, lang: en, e: true, text: x}\n", encoding="utf-8")
+    with pytest.raises(InputError, match="case 1 needs c"):
+        load_cases(bad)
+
+
+def test_bench_rubric_cli() -> None:
+    result = CliRunner().invoke(app, ["bench", "rubric"])
+    assert result.exit_code == 0, result.output
+    assert "terminology" in result.stdout and "precision" in result.stdout
