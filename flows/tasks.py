@@ -16,12 +16,13 @@ from pipeline.core.outlets import Feed
 from pipeline.core.record import Article
 from pipeline.ingest.feeds import FeedResult
 from pipeline.jobs import steps as jobs
-from pipeline.jobs.factchecks import classifier_for
+from pipeline.jobs.factchecks import classifier_for, refreshed
 from pipeline.rubric.score import Rubric, load_rubric
 
 NOT_MODEL_SETTINGS = ("relevance_gate", "min_articles", "runner", "dask_address", "user_agent", "timeout_s",
                       "max_body_bytes", "fetch_pages", "per_host", "politeness_s", "retries", "respect_robots",
-                      "feed_concurrency", "retention_days", "classify_chunk")
+                      "feed_concurrency", "retention_days", "classify_chunk",
+                      "allow_private_hosts", "max_item_chars")
 # Models loaded by this process, by process id (a Dask worker answers for itself; tests read it).
 LOADS: Counter[int] = Counter()
 
@@ -34,9 +35,15 @@ def model_settings(settings: Settings) -> Settings:
     return replace(settings, **{name: getattr(defaults, name) for name in NOT_MODEL_SETTINGS})
 
 
+# The classifier each model configuration uses now: its fact-checks follow the database's, checked per chunk.
+_CURRENT: dict[Settings, Classifier] = {}
+
+
 def classifier(settings: Settings) -> Classifier:
-    """The classifier, loaded once per worker process."""
-    return _classifier(model_settings(settings))
+    """The classifier, loaded once per worker process; fact-checks imported since are added to its matcher."""
+    key = model_settings(settings)
+    _CURRENT[key] = clf = refreshed(_CURRENT.get(key) or _classifier(key), settings.db)
+    return clf
 
 
 @lru_cache(maxsize=2)

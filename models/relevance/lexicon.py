@@ -30,12 +30,15 @@ _WORD = re.compile(r"[^\W\d_]+")
 
 @dataclass(frozen=True, slots=True)
 class Lexicon:
-    """Compiled relevance terms: (pattern, weight) and {lemma: weight} per language, plus the score scale."""
+    """Compiled relevance terms: (pattern, weight) and {lemma: weight} per language, the score scale, and
+    the cascade's implicit cues per language with the lexicon score it trusts without the embedding."""
 
     version: str
     scale: float
     terms: dict[str, tuple[tuple[re.Pattern[str], float], ...]]
     lemmas: dict[str, dict[str, float]]
+    cues: dict[str, re.Pattern[str]] = field(default_factory=dict)
+    sure: float = 1.0
     memo: dict[str, dict[str, str | None]] = field(default_factory=dict, compare=False, repr=False)
 
     def patterns(self, lang: str | None) -> tuple[tuple[re.Pattern[str], float], ...]:
@@ -43,6 +46,16 @@ class Lexicon:
         if lang in self.terms:
             return self.terms["all"] + self.terms[lang]
         return tuple(t for group in self.terms.values() for t in group)
+
+    def has_cue(self, text: str, lang: str | None) -> bool:
+        """Whether a text holds an implicit migration cue (shared ones, its language's; all when unknown)."""
+        keys = ("all", lang) if lang in self.cues else tuple(self.cues)
+        folded = _deobfuscated(text)
+        return any(self.cues[k].search(folded) for k in keys if k in self.cues)
+
+
+# The cascade reads the text the score just read: one de-obfuscation of each title and body, not two.
+_deobfuscated = lru_cache(maxsize=2048)(deobfuscate)  # two per item of a classify batch (256..1000)
 
 
 @lru_cache(maxsize=4)
@@ -55,6 +68,9 @@ def load_lexicon(path: Path | None = None) -> Lexicon:
                              for t in entries) for lang, entries in data["terms"].items()}
         lemmas = {lang: {fold(str(k)): float(w) for k, w in entries.items()}
                   for lang, entries in (data.get("lemmas") or {}).items()}
+        cues = {lang: re.compile(r"\b(?:" + "|".join(f"(?:{p})" for p in entries) + ")")
+                for lang, entries in (data.get("cues") or {}).items() if entries}
+        sure = float(data.get("sure", 1.0))
     except (KeyError, TypeError, AttributeError, ValueError, re.error) as exc:
         raise ConfigError(f"relevance lexicon {path} is invalid: {exc}") from exc
     unknown = set(lemmas) - set(LEMMA_LANGUAGES)
@@ -63,7 +79,7 @@ def load_lexicon(path: Path | None = None) -> Lexicon:
                           f"{', '.join(sorted(unknown))}; use one of: {', '.join(LEMMA_LANGUAGES)}")
     terms.setdefault("all", ())
     return Lexicon(version=str(data.get("version", "unversioned")), scale=float(data.get("scale", 1.4)),
-                   terms=terms, lemmas=lemmas)
+                   terms=terms, lemmas=lemmas, cues=cues, sure=sure)
 
 
 @lru_cache(maxsize=len(LEMMA_LANGUAGES))
@@ -92,7 +108,7 @@ def relevance_hits(text: str, lang: str | None, lexicon: Lexicon) -> list[tuple[
 
 def _keyed_hits(text: str, lang: str | None, lexicon: Lexicon) -> list[tuple[Span, float, str]]:
     """Pattern hits on the de-obfuscated text, then lemma hits; each with the term it counts as."""
-    folded = deobfuscate(text)
+    folded = _deobfuscated(text)
     patterns = lexicon.patterns(lang)
     best: dict[int, tuple[Span, float]] = {}
     for pattern, weight in patterns:
@@ -147,11 +163,29 @@ def relevance_score(title: str, text: str, lang: str | None, lexicon: Lexicon) -
     return 1.0 - math.exp(-total / (lexicon.scale * length_norm))
 
 
+def uncertain(title: str, text: str, lang: str | None, score: float, lexicon: Lexicon) -> bool:
+    """Whether the lexicon leaves an item to the embedding head: a score under `sure` that is not 0,
+    or 0 with an implicit cue."""
+    return score < lexicon.sure and (score > 0.0 or lexicon.has_cue(title, lang) or lexicon.has_cue(text, lang))
+
+
+def cascade(docs: Sequence[tuple[str, str, str | None]], lexical: Sequence[float], lexicon: Lexicon,
+            model: RelevanceModel) -> list[float]:
+    """The lexicon score where the lexicon is sure, the calibrated combined score where it is not."""
+    out = [float(s) for s in lexical]
+    ask = [i for i, (title, text, lang) in enumerate(docs) if uncertain(title, text, lang, out[i], lexicon)]
+    if ask:
+        combined = model.predict([docs[i][:2] for i in ask], [out[i] for i in ask])
+        for i, score in zip(ask, combined, strict=True):
+            out[i] = float(score)
+    return out
+
+
 def score_batch(articles: Sequence[Article], lexicon: Lexicon | None = None,
                 model: RelevanceModel | None = None) -> list[Article]:
-    """Set `relevance` on each article: the lexicon score, or with a model the calibrated combined score."""
+    """Set `relevance` on each article: the lexicon score, or with a model the cascade's score."""
     lexicon = lexicon or load_lexicon()
     lexical = [relevance_score(a.title, a.text, a.lang, lexicon) for a in articles]
     if model is not None and articles:
-        lexical = [float(s) for s in model.predict([(a.title, a.text) for a in articles], lexical)]
+        lexical = cascade([(a.title, a.text, a.lang) for a in articles], lexical, lexicon, model)
     return [a.evolve(relevance=score) for a, score in zip(articles, lexical, strict=True)]

@@ -128,14 +128,17 @@ def evaluate(passages: Sequence[Passage], scores: np.ndarray, lexical: np.ndarra
 
 
 def score_passages(model: RelevanceModel, passages: Sequence[Passage]) -> tuple[np.ndarray, np.ndarray]:
-    """Combined and lexicon-only scores of labelled passages."""
+    """The cascade's scores (what classify stores) and the lexicon-only scores of labelled passages."""
+    from models.relevance.lexicon import cascade, load_lexicon
+
     lexical = lexical_scores(passages)
-    return model.predict([("", p.text) for p in passages], lexical.tolist()), lexical
+    docs = [("", p.text, p.lang) for p in passages]
+    return np.array(cascade(docs, lexical.tolist(), load_lexicon(), model)), lexical
 
 
 def format_table(result: dict[str, Any]) -> str:
     """The evaluation as a plain-text table."""
-    lines = [f"relevance at gate {result['gate']:.2f}   combined (lexicon + embedding)      lexicon alone",
+    lines = [f"relevance at gate {result['gate']:.2f}   cascade (lexicon, embedding if unsure) lexicon alone",
              f"{'lang':<6}{'n':>5}{'pos':>5}   {'P':>6}{'R':>7}{'F1':>7}         {'P':>6}{'R':>7}{'F1':>7}"]
     for lang, row in result["languages"].items():
         c, lx = row["combined"], row["lexicon"]

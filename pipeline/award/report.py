@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 import shutil
 import tempfile
@@ -16,6 +14,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from pipeline import __version__
 from pipeline.award.rank import OutletScore
+from pipeline.core.csvsafe import csv_text
 from pipeline.core.errors import XenowatchError
 from pipeline.core.record import sha1
 
@@ -25,13 +24,8 @@ CSV_COLUMNS = ("rank", "outlet", "outlet_id", "country", "media_type", "score", 
 
 def ranking_csv(lines: Sequence[OutletScore | Mapping[str, Any]]) -> str:
     """Ranking lines (of one or several categories) as CSV text."""
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=CSV_COLUMNS, extrasaction="ignore", lineterminator="\n")
-    writer.writeheader()
-    for line in lines:
-        row = asdict(line) if is_dataclass(line) and not isinstance(line, type) else dict(line)
-        writer.writerow({c: row.get(c) for c in CSV_COLUMNS})
-    return buf.getvalue()
+    return csv_text(CSV_COLUMNS, (asdict(line) if is_dataclass(line) and not isinstance(line, type) else dict(line)
+                                  for line in lines))
 
 
 def outlet_page(outlet_id: str) -> str:

@@ -25,6 +25,7 @@ class Classifier:
     claims: ClaimMatcher
     lexicon: relevance.Lexicon
     relevance_model: RelevanceModel | None = None
+    factchecks: str = ""  # the version of the imported fact-checks in `claims` (see pipeline.jobs.factchecks)
 
     @property
     def tag(self) -> str:

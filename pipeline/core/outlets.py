@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 MEDIA_TYPES = ("newspaper", "broadcaster", "online", "magazine", "agency", "social", "other")
 FEED_KINDS = ("rss", "atom", "reddit", "social", "jsonfeed", "mastodon", "bluesky", "export")
+# Kinds whose items are social posts: monitored and shown in trends, never ranked nor published as outlets.
+SOCIAL_KINDS = ("reddit", "social", "mastodon", "bluesky", "export")
 _SLUG = re.compile(r"[^a-z0-9]+")
 
 

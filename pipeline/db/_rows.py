@@ -78,4 +78,5 @@ def classification_row(a: Article, model: str, gate: float) -> list[Any]:
     misinfo = json.dumps([m.to_dict() for m in a.misinformation], ensure_ascii=False)
     return [a.id, model, a.content_hash, relevance, relevance >= gate,
             h.hate if h else None, h.score if h else None, h.target if h else None,
-            h.severity if h else None, evidence, misinfo]
+            h.severity if h else None, evidence, misinfo,
+            json.dumps([c.to_dict() for c in a.check_worthy], ensure_ascii=False)]

@@ -8,9 +8,13 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+import duckdb
+
 from pipeline.core.record import Article, sha1
 from pipeline.db._rows import article_row, count, executemany
 from pipeline.db.database import Database
+
+REDACTED = "[redacted: the post was purged]"
 
 
 def new_articles(db: Database, articles: Sequence[Article]) -> list[Article]:
@@ -69,19 +73,39 @@ def article_exists(db: Database, article_id: str) -> bool:
 
 
 def purge_posts(db: Database, before: datetime) -> int:
-    """Erase the text, title, author and evidence of social posts published (or first seen) before
-    a time; their scores stay for aggregate trends. Returns the number of posts purged."""
+    """Erase the text, title, author, address, guid and evidence of social posts published (or first seen)
+    before a time, and redact reviewers' notes on them; their scores stay for aggregate trends. Then the
+    file is rewritten, so that none of the erased text is left in freed blocks. Returns the number purged."""
     where = ("kind = 'post' AND extraction <> 'purged' AND coalesce(published, first_seen) < ?")
     with db.transaction() as con:
         ids = [r[0] for r in con.execute(f"SELECT id FROM articles WHERE {where}", [before]).fetchall()]
         if ids:
-            con.execute("UPDATE articles SET text = '', title = '', author = NULL, extraction = 'purged' "
-                        "WHERE id IN (SELECT unnest(?))", [ids])
-            con.execute("UPDATE classifications SET evidence = '[]', misinformation = '[]' "
+            con.execute("UPDATE articles SET text = '', title = '', author = NULL, guid = NULL, "
+                        "url = 'purged:' || id, extraction = 'purged' WHERE id IN (SELECT unnest(?))", [ids])
+            con.execute("UPDATE classifications SET evidence = '[]', misinformation = '[]', check_worthy = '[]' "
                         "WHERE article_id IN (SELECT unnest(?))", [ids])
             con.execute("DELETE FROM rubric_results WHERE article_id IN (SELECT unnest(?))", [ids])
             con.execute("DELETE FROM article_signatures WHERE article_id IN (SELECT unnest(?))", [ids])
+            redact_notes(con, ids)
+    if ids:
+        db.compact()
     return len(ids)
+
+
+def redact_notes(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> None:
+    """Replace reviewers' notes on purged posts, in the reviews and in the audit log (which may quote them),
+    and the sentences sent to the fact-check list (a quote of the post)."""
+    con.execute("UPDATE reviews SET note = ? WHERE note IS NOT NULL AND article_id IN (SELECT unnest(?))",
+                [REDACTED, list(ids)])
+    rows = con.execute("SELECT id, detail FROM audit_log WHERE article_id IN (SELECT unnest(?)) "
+                       "AND (json_extract_string(detail, '$.note') IS NOT NULL "
+                       "OR json_extract_string(detail, '$.sentence') IS NOT NULL)", [list(ids)]).fetchall()
+    for audit_id, detail in rows:
+        data = json.loads(detail)
+        data.update({key: REDACTED for key in ("note", "sentence") if data.get(key) is not None})
+        con.execute("UPDATE audit_log SET detail = ? WHERE id = ?", [json.dumps(data, ensure_ascii=False), audit_id])
+    con.execute("UPDATE factcheck_requests SET sentence = ? WHERE article_id IN (SELECT unnest(?))",
+                [REDACTED, list(ids)])
 
 
 def recent_signatures(db: Database, days: int) -> list[tuple[str, str, bytes]]:

@@ -3,7 +3,9 @@ and backups. The SQL of each aggregate lives in its own module next to this one.
 
 from __future__ import annotations
 
+import os
 import random
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,6 +27,19 @@ def migrations() -> list[tuple[int, str, str]]:
         if name.endswith(".sql") and name[:4].isdigit():
             found.append((int(name[:4]), name, entry.read_text(encoding="utf-8")))
     return sorted(found)
+
+
+# DuckDB shares one database instance among a process's connections to a file, and creates or drops it
+# when the first connection opens or the last one closes. A connection opened in one thread while another
+# closed the last one got an instance without the table function behind registered Python objects
+# ("pandas_scan does not exist"), so opening and closing are serialised within the process.
+_LIFECYCLE = threading.Lock()
+
+
+def close(con: duckdb.DuckDBPyConnection) -> None:
+    """Close a connection under the process's open/close lock."""
+    with _LIFECYCLE:
+        con.close()
 
 
 class Database:
@@ -55,7 +70,7 @@ class Database:
         try:
             yield con
         finally:
-            con.close()
+            close(con)
 
     @contextmanager
     def held(self) -> Iterator[None]:
@@ -68,7 +83,7 @@ class Database:
         try:
             yield
         finally:
-            self._held.close()
+            close(self._held)
             self._held = None
 
     def _open(self, read_only: bool) -> duckdb.DuckDBPyConnection:
@@ -78,7 +93,8 @@ class Database:
         deadline, delay = time.monotonic() + self.lock_wait_s, 0.05
         while True:
             try:
-                return duckdb.connect(str(self.path), read_only=read_only)
+                with _LIFECYCLE:
+                    return duckdb.connect(str(self.path), read_only=read_only)
             except duckdb.Error as exc:
                 if "lock" not in str(exc).lower() or time.monotonic() > deadline:
                     raise StoreError(f"cannot open database {self.path}: {exc}; check the path given "
@@ -141,6 +157,30 @@ class Database:
                 return 0
             row = con.execute("SELECT max(version) FROM schema_migrations").fetchall()
             return int(row[0][0] or 0) if row else 0
+
+    def compact(self) -> None:
+        """Rewrite the file from its live rows only, so that nothing erased stays in freed blocks (DuckDB
+        reuses them but never zeroes them): copied inside one connection, which holds the file lock, and
+        moved over the old file before the lock is let go, so no writer sees it half-way."""
+        if self._held is not None:
+            raise StoreError(f"database {self.path}: cannot rewrite the file while a connection is held; "
+                             "call compact() outside held(), transaction() and using()")
+        fresh = self.path.with_name(f".{self.path.name}.compact")
+        fresh.unlink(missing_ok=True)
+        with self.connect() as con:
+            name = con.execute("SELECT current_database()").fetchall()[0][0]
+            con.execute("CHECKPOINT")
+            con.execute("ATTACH ? AS xw_compact", [str(fresh)])
+            try:
+                try:
+                    con.execute(f'COPY FROM DATABASE "{name}" TO xw_compact').fetchall()
+                finally:
+                    con.execute("DETACH xw_compact")
+                os.chmod(fresh, self.path.stat().st_mode & 0o7777)  # keep the old file's permissions
+                os.replace(fresh, self.path)
+            except BaseException:
+                fresh.unlink(missing_ok=True)
+                raise
 
     def backup(self, target: Path) -> Path:
         """A consistent copy of the database in a new file: taken inside one connection, which holds

@@ -15,12 +15,12 @@ from pipeline.db.database import Database
 Bins = list[tuple[str, list[int], list[int], list[float]]]
 
 # The ranking input: one (outlet_id, score) row per scored article of the year,
-# social media types left out (they are monitored, never ranked).
+# social media types and social posts (any feed kind) left out: they are monitored, never ranked.
 RANK_INPUT = (
     "SELECT a.outlet_id, r.score FROM articles a JOIN rubric_results r "
     "ON r.article_id = a.id AND r.rubric_version = ? AND r.model = ? AND r.content_hash = a.content_hash "
     "LEFT JOIN outlets o ON o.id = a.outlet_id WHERE year(coalesce(a.published, a.first_seen)) = ? "
-    "AND coalesce(o.media_type, 'other') NOT IN (SELECT unnest(?))")
+    "AND coalesce(o.media_type, 'other') NOT IN (SELECT unnest(?)) AND coalesce(a.kind, 'article') <> 'post'")
 
 
 def score_bins(con: duckdb.DuckDBPyConnection, source: str, params: list[Any], bin_width: float) -> Bins:

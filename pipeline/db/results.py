@@ -17,10 +17,11 @@ TABLES = ("outlets", "feeds", "articles", "classifications", "rubric_results",
 
 
 def pending_classification(db: Database, model: str) -> list[Article]:
-    """Articles with no classification by this model for their current content, by id."""
+    """Articles with no classification by this model for their current content, by id (purged posts,
+    whose text is gone, never)."""
     sql = (f"SELECT {ARTICLE_COLUMNS} FROM articles a LEFT JOIN classifications c "
-           "ON c.article_id = a.id AND c.model = ? WHERE c.article_id IS NULL "
-           "OR c.content_hash <> a.content_hash ORDER BY a.id")
+           "ON c.article_id = a.id AND c.model = ? WHERE (c.article_id IS NULL "
+           "OR c.content_hash <> a.content_hash) AND coalesce(a.extraction, '') <> 'purged' ORDER BY a.id")
     with db.connect() as con:
         rows = con.execute(sql, [model]).fetchall()
     return [article_from_row(r) for r in rows]
@@ -32,17 +33,19 @@ def save_classifications(db: Database, articles: Sequence[Article], model: str, 
     with db.transaction() as con:
         executemany(con,
             "INSERT OR REPLACE INTO classifications (article_id, model, content_hash, relevance, gated, "
-            "hate, hate_score, target, severity, evidence, misinformation) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+            "hate, hate_score, target, severity, evidence, misinformation, check_worthy) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
 
 
 def pending_rubric(db: Database, model: str, rubric_version: str) -> list[Article]:
-    """Relevant, classified articles (with their classification) with no result for this rubric version."""
+    """Relevant, classified articles (with their classification) with no result for this rubric version
+    (posts never: they are not journalism and the rubric does not score them)."""
     sql = (f"SELECT {ARTICLE_COLUMNS}, c.relevance, c.hate, c.hate_score, c.target, c.severity, "
            "c.evidence, c.misinformation FROM articles a JOIN classifications c "
            "ON c.article_id = a.id AND c.model = ? AND c.content_hash = a.content_hash "
            "LEFT JOIN rubric_results r ON r.article_id = a.id AND r.rubric_version = ? "
-           "WHERE c.gated AND (r.article_id IS NULL OR r.content_hash <> a.content_hash) ORDER BY a.id")
+           "WHERE c.gated AND (r.article_id IS NULL OR r.content_hash <> a.content_hash) "
+           "AND coalesce(a.extraction, '') <> 'purged' AND coalesce(a.kind, 'article') <> 'post' ORDER BY a.id")
     with db.connect() as con:
         rows = con.execute(sql, [model, rubric_version]).fetchall()
     return [classified_article(article_from_row(r[:13]), r[13:], model) for r in rows]
@@ -70,12 +73,14 @@ def scored_rows(db: Database, year: int, rubric_version: str, model: str) -> lis
 
 
 def evidence(db: Database, article_ids: Sequence[str], rubric_version: str) -> list[dict[str, Any]]:
-    """Rubric results (criteria decoded) of the given articles, for an outlet's evidence pack."""
+    """Rubric results (criteria decoded) of the given articles, for an outlet's evidence pack; social posts
+    are left out (never ranked, never published)."""
     if not article_ids:
         return []
     sql = ("SELECT a.id, a.outlet_id, a.url, a.title, a.published, r.score, r.criteria "
            "FROM articles a JOIN rubric_results r ON r.article_id = a.id AND r.rubric_version = ? "
-           "WHERE a.id IN (SELECT unnest(?)) ORDER BY a.outlet_id, r.score, a.id")
+           "WHERE a.id IN (SELECT unnest(?)) AND coalesce(a.kind, 'article') <> 'post' "
+           "ORDER BY a.outlet_id, r.score, a.id")
     with db.connect() as con:
         rows = dicts(con.execute(sql, [rubric_version, list(article_ids)]))
     for row in rows:

@@ -8,13 +8,14 @@ import os
 import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import BrokenExecutor, Executor, ProcessPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from pipeline.core.config import Settings
 from pipeline.core.errors import FetchError
+from pipeline.core.keys import pseudonym_key
 from pipeline.core.outlets import Feed
 from pipeline.core.record import Article
 from pipeline.ingest.extract import extract_page
@@ -46,16 +47,34 @@ async def crawl_feed(feed: Feed, fetcher: AsyncFetcher, settings: Settings,
         if data is None:
             return result
         if pool is None:
-            parsed = parse(data, feed, settings.pseudonym_secret)
+            parsed = parse(data, feed, pseudonym_key(settings))
         else:
             loop = asyncio.get_running_loop()
-            parsed = await loop.run_in_executor(pool, parse, data, feed, settings.pseudonym_secret)
+            parsed = await loop.run_in_executor(pool, parse, data, feed, pseudonym_key(settings))
         articles, result.rejected, result.signatures = parsed
     except FetchError as exc:
         result.error, result.retryable = str(exc), exc.retryable
         return result
-    result.articles = await fetch_pages(articles, fetcher, settings, result.rejected.append)
+    except (RecursionError, MemoryError, ValueError, TypeError, LookupError, BrokenExecutor) as exc:
+        # A hostile or broken document must fail its own feed only, never the whole run.
+        result.error = f"{feed.url}: feed could not be parsed ({type(exc).__name__}: {str(exc)[:200]}); check the feed"
+        return result
+    pages = await fetch_pages(articles, fetcher, settings, result.rejected.append)
+    result.articles = cap_items(pages, settings.max_item_chars, result.cut.append)
     return result
+
+
+def cap_items(articles: Sequence[Article], limit: int, note: Callable[[tuple[str, str]], None]) -> list[Article]:
+    """Articles with text and title cut to `limit` characters; each cut is noted (url, what was cut)."""
+    capped = []
+    for article in articles:
+        cuts = [f"{name} cut from {len(value)} to {limit} characters" for name, value
+                in (("text", article.text), ("title", article.title)) if len(value) > limit]
+        if cuts:
+            note((article.url, f"{'; '.join(cuts)} (max_item_chars); stored with the first {limit}"))
+            article = article.evolve(text=article.text[:limit], title=article.title[:limit])
+        capped.append(article)
+    return capped
 
 
 async def _read_feed(feed: Feed, fetcher: AsyncFetcher, result: FeedResult) -> bytes | None:
@@ -67,7 +86,7 @@ async def _read_feed(feed: Feed, fetcher: AsyncFetcher, result: FeedResult) -> b
         except OSError as exc:
             raise FetchError(f"{path}: cannot read feed file: {exc.strerror}") from exc
     # A feed is published for machines to poll, so robots.txt is applied to article pages only.
-    resp = await fetcher.get(feed.url, feed.etag, feed.last_modified, robots=False)
+    resp = await fetcher.get(feed.url, feed.etag, feed.last_modified, robots=False, home=feed.url)
     result.etag, result.last_modified, result.not_modified = resp.etag, resp.last_modified, resp.not_modified
     return None if resp.not_modified else resp.body
 
@@ -89,7 +108,7 @@ async def _same(article: Article) -> Article:
 async def _page(article: Article, fetcher: AsyncFetcher, reject: Callable[[tuple[str, str]], None]) -> Article:
     """One article's page, extracted off the event loop (trafilatura is CPU work)."""
     try:
-        page = await fetcher.get(article.url)
+        page = await fetcher.get(article.url, home=article.feed_url)
     except FetchError as exc:
         reject((article.url, f"page not fetched, feed text kept: {exc}"))
         return article.evolve(extraction="feed-only")
@@ -99,7 +118,7 @@ async def _page(article: Article, fetcher: AsyncFetcher, reject: Callable[[tuple
 async def crawl(feeds: Sequence[Feed], settings: Settings, on_result: OnResult) -> None:
     """Ingest feeds concurrently (at most feed_concurrency at once), handing over each result as it lands."""
     with _parser_pool(len(feeds)) as pool:
-        async with AsyncFetcher(settings) as fetcher:
+        async with AsyncFetcher(settings, [f.url for f in feeds]) as fetcher:
             slots = asyncio.Semaphore(settings.feed_concurrency)
 
             async def one(feed: Feed) -> FeedResult:

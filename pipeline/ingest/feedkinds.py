@@ -2,29 +2,32 @@
 
 Every parser returns articles and (item, reason) pairs for unusable items; a document that is not of
 the declared kind raises FetchError naming the URL and what was expected. Social authors are always
-pseudonymised. Times are aware UTC; a time without an offset is taken as UTC (Telegram Desktop writes
-local time without an offset in `date`, so its `date_unixtime` is preferred when present).
+pseudonymised, and so are the handles and DIDs in Mastodon and Bluesky post addresses and ids. Times
+are aware UTC; a time without an offset is taken as UTC (Telegram Desktop writes local time without an
+offset in `date`, so its `date_unixtime` is preferred when present).
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import json
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import feedparser
 
 from pipeline.core.errors import FetchError, ItemRejected
-from pipeline.core.outlets import FEED_KINDS, Feed, Outlet, slugify
+from pipeline.core.outlets import FEED_KINDS, SOCIAL_KINDS, Feed, Outlet, slugify
 from pipeline.core.record import Article
+from pipeline.core.safejson import JsonTooDeep
+from pipeline.core.safejson import loads as safe_loads
 from pipeline.ingest.extract import canonical_url, strip_html
-from pipeline.ingest.feeds import parse_feed, pseudonymize
+from pipeline.ingest.feeds import parse_feed, pseudonymize, pseudonymous_guid
 
 KINDS = FEED_KINDS
 ALIASES = {"json": "jsonfeed"}  # the kind older sources files and databases used for JSON Feed
@@ -69,11 +72,13 @@ def sniff_local(data: bytes) -> tuple[str, str | None]:
 
 
 def local_feed(path: Path, outlets: dict[str, Outlet]) -> tuple[Feed, Outlet | None]:
-    """A feed for a local file (XML or JSON feed, social export); a new outlet named after its title when unknown."""
+    """A feed for a local file (XML or JSON feed, social export); a new outlet named after its title when unknown
+    (of media type social for a social kind, so that it is never ranked)."""
     kind, title = sniff_local(path.read_bytes())
     title = title or path.stem
     outlet_id = slugify(title)
-    outlet = None if outlet_id in outlets else Outlet(id=outlet_id, name=title)
+    media_type = "social" if kind in SOCIAL_KINDS else "other"
+    outlet = None if outlet_id in outlets else Outlet(id=outlet_id, name=title, media_type=media_type)
     return Feed(url=path.resolve().as_uri(), outlet_id=outlet_id, kind=kind), outlet
 
 
@@ -125,7 +130,9 @@ def _parse_xml(data: bytes, feed: Feed, secret: str) -> Parsed:
 def _json_doc(data: bytes, feed: Feed, expected: str) -> Any:
     """The parsed JSON document, or FetchError saying it is not the expected kind."""
     try:
-        return json.loads(data)
+        return safe_loads(data)
+    except JsonTooDeep as exc:
+        raise FetchError(f"{feed.url}: JSON {exc}; refused as hostile or broken, ask its publisher") from exc
     except (ValueError, UnicodeDecodeError) as exc:
         raise FetchError(f"{feed.url}: not {expected} (invalid JSON: {exc}); {HINT}") from exc
 
@@ -179,13 +186,25 @@ def _mastodon_status(status: dict[str, Any], feed: Feed, secret: str) -> Article
     parts = [_text(status.get("spoiler_text")).strip(), strip_html(content)]
     text = "\n\n".join(p for p in parts if p)
     if not text:
-        raise ItemRejected(f"status {url} has no text (media only?)")
-    account = _obj(status.get("account"))
-    return Article(url=canonical_url(url), outlet=feed.outlet_id, title="", text=text, kind="post",
-                   published=parse_time(status.get("created_at")),
-                   author=pseudonymize(_text(account.get("acct")), secret), feed_url=feed.url,
-                   guid=_text(status.get("uri")) or None, extraction="feed",
+        raise ItemRejected("status has no text (media only?)")  # its URL would name the account
+    author = pseudonymize(_text(_obj(status.get("account")).get("acct")), secret)
+    return Article(url=_mastodon_url(url, author), outlet=feed.outlet_id, title="", text=text, kind="post",
+                   published=parse_time(status.get("created_at")), author=author, feed_url=feed.url,
+                   guid=pseudonymous_guid(_text(status.get("uri")) or None, secret), extraction="feed",
                    lang=_text(status.get("language")) or None)
+
+
+def _mastodon_url(url: str, author: str | None) -> str:
+    """The status's address with the account's handle replaced by its pseudonym: https://host/@pseudonym/id
+    (stable, so it still identifies the post for deduplication, and names no one)."""
+    parts = urlsplit(url)
+    post = [p for p in parts.path.split("/") if p and p != "activity"][-1:] or ["status"]
+    return canonical_url(f"https://{parts.netloc}/@{_token(author)}/{post[0]}")
+
+
+def _token(author: str | None) -> str:
+    """The hex part of an author's pseudonym ('unknown' without an author)."""
+    return author.removeprefix("author:") if author else "unknown"
 
 
 def _bluesky(data: bytes, feed: Feed, secret: str) -> Parsed:
@@ -199,7 +218,7 @@ def _bluesky(data: bytes, feed: Feed, secret: str) -> Parsed:
 
 
 def _bluesky_post(post: dict[str, Any], feed: Feed, secret: str) -> Article:
-    """One post view as a post; its URL uses the author's DID, which (unlike the handle) never changes."""
+    """One post view as a post; its URL names the pseudonym of the author's DID (stable, unlike the handle)."""
     match = _AT_POST.match(_text(post.get("uri")))
     if not match:
         raise ItemRejected(f"uri {_text(post.get('uri'))[:80]!r} is not an app.bsky.feed.post URI")
@@ -208,14 +227,14 @@ def _bluesky_post(post: dict[str, Any], feed: Feed, secret: str) -> Article:
     text = _text(record.get("text")).strip()
     if not text:
         raise ItemRejected(f"post {rkey} has no text (media only?)")
-    author = _obj(post.get("author"))
+    account = _obj(post.get("author"))
     langs = record.get("langs") if isinstance(record.get("langs"), list) else []
-    return Article(url=canonical_url(f"https://bsky.app/profile/{did}/post/{rkey}"), outlet=feed.outlet_id,
-                   title="", text=text, kind="post",
+    return Article(url=canonical_url(f"https://bsky.app/profile/{_token(pseudonymize(did, secret))}/post/{rkey}"),
+                   outlet=feed.outlet_id, title="", text=text, kind="post",
                    published=parse_time(record.get("createdAt")) or parse_time(post.get("indexedAt")),
-                   author=pseudonymize(_text(author.get("did")) or _text(author.get("handle")), secret),
-                   feed_url=feed.url, guid=match.group(0), extraction="feed",
-                   lang=(_text(langs[0]) or None) if langs else None)
+                   author=pseudonymize(_text(account.get("did")) or _text(account.get("handle")), secret),
+                   feed_url=feed.url, guid=pseudonymous_guid(match.group(0), secret),
+                   extraction="feed", lang=(_text(langs[0]) or None) if langs else None)
 
 
 def _export(data: bytes, feed: Feed, secret: str) -> Parsed:
@@ -239,7 +258,7 @@ def _jsonl_rows(lines: Iterable[tuple[int, bytes]]) -> Iterable[tuple[str, Any]]
         if not raw.strip():
             continue
         try:
-            yield f"line {n}", json.loads(raw)
+            yield f"line {n}", safe_loads(raw)
         except (ValueError, UnicodeDecodeError) as exc:
             yield f"line {n}", ItemRejected(f"invalid JSON: {exc}")
 
@@ -322,7 +341,7 @@ def _loads(data: bytes) -> Any:
     if data.lstrip(_BOM_SPACE)[:1] not in (b"{", b"["):
         return None
     try:
-        return json.loads(data.decode("utf-8-sig"))
+        return safe_loads(data.decode("utf-8-sig"))
     except (ValueError, UnicodeDecodeError):
         return None
 

@@ -30,6 +30,7 @@ class FeedResult:
     etag: str | None = None
     last_modified: str | None = None
     signatures: dict[str, bytes] = field(default_factory=dict)
+    cut: list[tuple[str, str]] = field(default_factory=list)
 
 
 def pseudonymize(author: str | None, secret: str) -> str | None:
@@ -38,6 +39,13 @@ def pseudonymize(author: str | None, secret: str) -> str | None:
         return None
     digest = hmac.new(secret.encode(), author.strip().lower().encode(), hashlib.sha256).hexdigest()
     return f"author:{digest[:16]}"
+
+
+def pseudonymous_guid(guid: str | None, secret: str) -> str | None:
+    """A keyed, stable stand-in for an item id that names its author: still a dedup key, no longer a handle."""
+    if not guid:
+        return None
+    return "guid:" + hmac.new(secret.encode(), guid.encode(), hashlib.sha256).hexdigest()[:32]
 
 
 def parse_feed(data: bytes, feed: Feed, secret: str) -> tuple[list[Article], list[tuple[str, str]]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 from urllib.robotparser import RobotFileParser
@@ -12,6 +13,7 @@ import httpx
 
 from pipeline.core.config import Settings
 from pipeline.core.errors import FetchError
+from pipeline.ingest.guard import HOME, Guard, GuardedTransport, RefusedAddress
 
 RETRYABLE_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
 BACKOFF_S = 0.5
@@ -46,11 +48,14 @@ def _check_status(url: str, status: int) -> None:
 class AsyncFetcher:
     """Concurrent polite fetching: per-host limits and delay, robots.txt, retries with backoff."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, homes: Sequence[str] = ()) -> None:
+        """`homes`: the registered feed URLs of this crawl (each may fetch from its own private host)."""
         self.settings = settings
+        limits = httpx.Limits(max_connections=POOL, max_keepalive_connections=POOL // 2)
+        self.guard = Guard(settings.allow_private_hosts, homes)
         self.client = httpx.AsyncClient(follow_redirects=True, max_redirects=5, timeout=settings.timeout_s,
                                         headers={"User-Agent": settings.user_agent},
-                                        limits=httpx.Limits(max_connections=POOL, max_keepalive_connections=POOL // 2))
+                                        transport=GuardedTransport(self.guard, limits))
         self._slots: dict[str, asyncio.Semaphore] = {}
         self._next_start: dict[str, float] = {}
         self._robots: dict[str, asyncio.Task[RobotFileParser | None]] = {}
@@ -62,26 +67,28 @@ class AsyncFetcher:
         await self.client.aclose()
 
     async def get(self, url: str, etag: str | None = None, last_modified: str | None = None,
-                  robots: bool = True) -> Response:
-        """Fetch with retries for retryable errors only (timeouts, 5xx, 429), backing off between tries."""
-        if robots and self.settings.respect_robots and not await self.allowed(url):
+                  robots: bool = True, home: str | None = None) -> Response:
+        """Fetch with retries for retryable errors only (timeouts, 5xx, 429), backing off between tries;
+        `home` is the feed the URL came from (its own origin may be private)."""
+        if robots and self.settings.respect_robots and not await self.allowed(url, home):
             raise FetchError(f"{url}: disallowed by robots.txt for {self.settings.user_agent!r}")
         for attempt in range(self.settings.retries + 1):
             try:
-                return await self._polite_get(url, etag, last_modified)
+                return await self._polite_get(url, etag, last_modified, home)
             except FetchError as exc:
                 if not exc.retryable or attempt == self.settings.retries:
                     raise
             await asyncio.sleep(BACKOFF_S * 4 ** attempt)
         raise AssertionError("unreachable")
 
-    async def _polite_get(self, url: str, etag: str | None, last_modified: str | None) -> Response:
+    async def _polite_get(self, url: str, etag: str | None, last_modified: str | None,
+                          home: str | None) -> Response:
         """One GET inside the host's concurrency slot, after its politeness delay."""
         host = urlsplit(url).netloc
         slot = self._slots.setdefault(host, asyncio.Semaphore(self.settings.per_host))
         async with slot:
             await self._wait_turn(host)
-            return await afetch(self.client, url, self.settings.max_body_bytes, etag, last_modified)
+            return await afetch(self.client, url, self.settings.max_body_bytes, etag, last_modified, home)
 
     async def _wait_turn(self, host: str) -> None:
         """Space request starts to one host by politeness_s."""
@@ -90,19 +97,24 @@ class AsyncFetcher:
         self._next_start[host] = start + self.settings.politeness_s
         await asyncio.sleep(max(0.0, start - loop.time()))
 
-    async def allowed(self, url: str) -> bool:
+    async def allowed(self, url: str, home: str | None = None) -> bool:
         """Whether robots.txt of the URL's host lets our User-Agent fetch it (fetched once per host)."""
         parts = urlsplit(url)
         key = f"{parts.scheme}://{parts.netloc}"
+        # A page the guard refuses is refused before its robots.txt is asked for.
+        try:
+            await self.guard.check(url, home)
+        except httpx.HTTPError as exc:
+            raise FetchError(f"{url}: {exc}", retryable=True) from exc
         if key not in self._robots:
-            self._robots[key] = asyncio.ensure_future(self._load_robots(key))
+            self._robots[key] = asyncio.ensure_future(self._load_robots(key, home))
         robots = await self._robots[key]
         return robots is None or robots.can_fetch(self.settings.user_agent, url)
 
-    async def _load_robots(self, origin: str) -> RobotFileParser | None:
+    async def _load_robots(self, origin: str, home: str | None) -> RobotFileParser | None:
         """The parsed robots.txt; None (allow all) when missing or unreachable, deny all on 401/403."""
         try:
-            resp = await self._polite_get(f"{origin}/robots.txt", None, None)
+            resp = await self._polite_get(f"{origin}/robots.txt", None, None, home)
         except FetchError as exc:
             return _deny_all() if re.search(r"HTTP 40[13]\b", str(exc)) else None
         parser = RobotFileParser()
@@ -117,12 +129,12 @@ def _deny_all() -> RobotFileParser:
     return parser
 
 
-async def afetch(client: httpx.AsyncClient, url: str, max_bytes: int,
-                 etag: str | None = None, last_modified: str | None = None) -> Response:
+async def afetch(client: httpx.AsyncClient, url: str, max_bytes: int, etag: str | None = None,
+                 last_modified: str | None = None, home: str | None = None) -> Response:
     """Async GET, streamed so that a huge or decompression-bomb body is cut off at max_bytes."""
     headers = {k: v for k, v in (("If-None-Match", etag), ("If-Modified-Since", last_modified)) if v}
     try:
-        async with client.stream("GET", url, headers=headers) as resp:
+        async with client.stream("GET", url, headers=headers, extensions={HOME: home}) as resp:
             if resp.status_code == 304:
                 return Response(url, 304, b"", "", etag, last_modified)
             _check_status(url, resp.status_code)
@@ -130,6 +142,10 @@ async def afetch(client: httpx.AsyncClient, url: str, max_bytes: int,
             body = await _aread_limited(resp, url, max_bytes)
             return Response(str(resp.url), resp.status_code, body, resp.headers.get("content-type", ""),
                             resp.headers.get("etag"), resp.headers.get("last-modified"))
+    except RefusedAddress as exc:
+        if str(exc).startswith(url):
+            raise
+        raise RefusedAddress(f"{url}: {exc}") from exc
     except httpx.TooManyRedirects as exc:
         raise FetchError(f"{url}: too many redirects; check the feed address") from exc
     except httpx.TimeoutException as exc:

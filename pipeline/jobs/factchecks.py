@@ -4,6 +4,7 @@ classifier and the misinformation evaluation built with them."""
 from __future__ import annotations
 
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ import numpy as np
 from models.encoders.base import Encoder
 from pipeline.classify.classifier import Classifier, load_classifier
 from pipeline.core.config import Settings
+from pipeline.core.errors import StoreError
 from pipeline.core.factcheck import FactCheck
 from pipeline.db import factchecks as factchecks_db
 from pipeline.db.database import Database
@@ -21,10 +23,18 @@ from pipeline.misinfo.matcher import Claim, ClaimLibrary, ClaimMatcher, content_
 def as_claim(fc: FactCheck) -> Claim:
     """A matchable fact-check in the matcher's claim shape (one phrasing, its own stems as gate)."""
     lang = fc.lang or "en"
-    return Claim(id=f"factcheck:{fc.id[:16]}", topic="factcheck", rating=fc.rating, source=fc.publisher,
+    return Claim(id=claim_id(fc.id), topic="factcheck", rating=fc.rating, source=fc.publisher,
                  url=fc.url, text={lang: fc.claim}, paraphrases={}, evidence={},
                  keywords={lang: tuple(sorted(s for s in content_stems(fc.claim) if len(s) >= 4))},
                  kind="factcheck", date=fc.date or "")
+
+
+REFRESH_WAIT_S = 1.0  # how long a batch waits on another process's write lock to read the fact-check version
+
+
+def claim_id(factcheck_id: str) -> str:
+    """The matcher's claim id of a stored fact-check."""
+    return f"factcheck:{factcheck_id[:16]}"
 
 
 def encoder_key(encoder: Encoder) -> str:
@@ -50,15 +60,17 @@ def stored_claims(db: Database, encoder: Encoder) -> tuple[list[Claim], np.ndarr
 
 
 def matcher_with_store(library: ClaimLibrary, encoder: Encoder, db: Path | None,
-                       threshold: float | None = None) -> ClaimMatcher:
-    """The myth matcher, plus the fact-checks imported into `db` when that database exists."""
+                       thresholds: tuple[float, float] | None = None) -> ClaimMatcher:
+    """The myth matcher, plus the fact-checks imported into `db` when that database exists; `thresholds`:
+    (myths', fact-checks'), the calibrated ones when not given."""
     extra: list[Claim] = []
     vectors: np.ndarray | None = None
     if db is not None and Path(db).exists():
         extra, vectors = stored_claims(Database.open(db), encoder)
-    if threshold is None:
+    if thresholds is None:
         return ClaimMatcher(library, encoder, extra=extra, extra_vectors=vectors)
-    return ClaimMatcher(library, encoder, threshold, extra=extra, extra_vectors=vectors)
+    return ClaimMatcher(library, encoder, thresholds[0], extra=extra, extra_vectors=vectors,
+                        factcheck_threshold=thresholds[1])
 
 
 def classifier_for(settings: Settings) -> Classifier:
@@ -66,7 +78,30 @@ def classifier_for(settings: Settings) -> Classifier:
     exists) matched with the bundled myths."""
     from models.encoders.registry import MULTILINGUAL, load_encoder
 
-    return load_classifier(settings, matcher_with_store(load_claims(), load_encoder(MULTILINGUAL), settings.db))
+    version = stored_version(settings.db)  # read first: an import meanwhile is picked up on the next batch
+    clf = load_classifier(settings, matcher_with_store(load_claims(), load_encoder(MULTILINGUAL), settings.db))
+    return replace(clf, factchecks=version)
+
+
+def stored_version(db: Path | None) -> str:
+    """The version of the fact-checks imported into a database ('' when it does not exist)."""
+    return factchecks_db.version(Database.open(db)) if db is not None and Path(db).exists() else ""
+
+
+def refreshed(clf: Classifier, db: Path | None) -> Classifier:
+    """`clf`, or a copy whose matcher has the fact-checks imported since it was built (their embeddings are
+    cached, so only the myth phrasings are encoded again): a running worker checks this per batch."""
+    if db is None or not Path(db).exists():
+        return clf
+    try:  # one short read (the file was migrated when clf was loaded); a writer holding it: next batch
+        version = factchecks_db.version(Database(db, lock_wait_s=REFRESH_WAIT_S))
+    except StoreError:
+        return clf
+    if version == clf.factchecks:
+        return clf
+    thresholds = (clf.claims.threshold, clf.claims.factcheck_threshold)
+    matcher = matcher_with_store(clf.claims.library, clf.claims.encoder, db, thresholds)
+    return replace(clf, claims=matcher, factchecks=version)
 
 
 def eval_matcher(encoder: Any, factchecks: Path, low: float = 0.05) -> ClaimMatcher:
@@ -78,4 +113,4 @@ def eval_matcher(encoder: Any, factchecks: Path, low: float = 0.05) -> ClaimMatc
     with tempfile.TemporaryDirectory(prefix="xw-misinfo-eval-") as tmp:
         db = Database.open(Path(tmp) / "eval.duckdb")
         factchecks_db.add_factchecks(db, [fc for _, fc in parsed.records], str(factchecks))
-        return matcher_with_store(load_claims(), encoder, db.path, threshold=low)
+        return matcher_with_store(load_claims(), encoder, db.path, (low, low))

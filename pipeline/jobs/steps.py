@@ -21,6 +21,7 @@ from pipeline.db.database import Database
 from pipeline.ingest.crawl import crawl_results, crawl_sync
 from pipeline.ingest.feeds import FeedResult
 from pipeline.ingest.neardup import WINDOW_DAYS, Clusterer
+from pipeline.jobs.factchecks import refreshed
 from pipeline.rubric import score as rubric_mod
 
 Tick = Callable[[int], None]
@@ -75,6 +76,9 @@ def save_feed_results(db: Database, feed_results: Sequence[FeedResult], run_id: 
             new = articles_db.insert_fresh(db, fresh, run_id, clusters)
             articles_db.reject_many(db, [(run_id, "ingest", r.feed.url, src, why)
                                          for r in feed_results for src, why in r.rejected])
+            # Items stored shortened: quarantine rows of their own stage, so what was cut can be found.
+            articles_db.reject_many(db, [(run_id, "ingest-cut", r.feed.url, src, why)
+                                         for r in feed_results if not r.error for src, why in r.cut])
             sources.record_feed_results(db, [(r.feed.url, r.error, r.etag, r.last_modified) for r in feed_results])
     summary.new, summary.duplicate = summary.new + new, summary.duplicate + len(articles) - new
     summary.rejected += sum(len(r.rejected) for r in feed_results)
@@ -123,6 +127,7 @@ def classify_pending(db: Database, settings: Settings, clf: Classifier, tick: Ti
     pending = results.pending_classification(db, clf.tag)
     fallbacks = language_fallbacks(db)
     for start in range(0, len(pending), BATCH):
+        clf = refreshed(clf, db.path)  # fact-checks imported while this runs are matched from the next batch
         batch = classify_batch(pending[start:start + BATCH], clf, settings.relevance_gate, fallbacks)
         results.save_classifications(db, batch, clf.tag, settings.relevance_gate)
         if tick:

@@ -13,6 +13,7 @@ from typing import Any
 
 from pipeline.core.errors import InputError
 from pipeline.core.factcheck import MATCHABLE_LANGUAGES, FactCheck
+from pipeline.core.safejson import hazard, loads_pruned
 from pipeline.core.text import fold
 
 CSV_COLUMNS = ("claim", "rating", "publisher", "url", "language", "date")
@@ -25,6 +26,7 @@ _ALIASES = {
     "date": ("date", "datepublished", "date_published", "reviewdate", "review_date"),
 }
 # Ratings that confirm a claim: kept for reference, never used to flag an article.
+MAX_DEPTH = 64  # ClaimReview JSON-LD nests a handful of levels; deeper records are refused one by one
 _TRUE_RATINGS = re.compile(r"^(?:true|mostly true|correct|accurate|vrai|plutot vrai|exact"
                            r"|verdadero|cierto|correcto|mayormente verdadero)$")
 
@@ -40,22 +42,25 @@ class ParseResult:
 def parse_file(path: Path) -> ParseResult:
     """Fact-checks from a ClaimReview / JSON / JSON Lines / CSV file (chosen by content)."""
     try:
-        raw = path.read_text(encoding="utf-8-sig")
+        data = path.read_bytes()
+        if path.suffix.lower() == ".jsonl":
+            return _parse_lines(data)
+        raw = data.decode("utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"cannot read {path}: {exc}; give a UTF-8 JSON, JSON-LD or CSV file") from exc
     if path.suffix.lower() == ".csv":
         return _parse_csv(raw, path)
-    if path.suffix.lower() == ".jsonl":
-        return _parse_lines(raw)
     if raw.lstrip()[:1] not in ("{", "["):
         raise InputError(f"{path}: neither JSON nor a .csv/.jsonl file; "
                          f"give ClaimReview JSON-LD, a JSON list or a CSV with columns {', '.join(CSV_COLUMNS)}")
     try:
-        data = json.loads(raw)
+        doc = loads_pruned(raw, MAX_DEPTH)
     except json.JSONDecodeError as exc:
         raise InputError(f"{path}: malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}; "
                          "nothing was imported, fix the file and import it again") from exc
-    return _collect(_items(data))
+    except ValueError as exc:
+        raise InputError(f"{path}: unreadable JSON ({exc}); nothing was imported, fix the file") from exc
+    return _collect(_items(doc))
 
 
 def _items(data: Any) -> Iterator[tuple[str, Any]]:
@@ -86,16 +91,22 @@ def _google_items(claims: list[Any]) -> Iterator[tuple[str, Any]]:
             yield f"claims[{i}].claimReview[{j}]", merged
 
 
-def _parse_lines(raw: str) -> ParseResult:
-    """JSON Lines: one record per line; a malformed line is reported and skipped."""
+def _parse_lines(data: bytes) -> ParseResult:
+    """JSON Lines: one record per line; a malformed line (JSON, UTF-8, depth) is reported and skipped."""
     result = ParseResult()
-    for number, line in enumerate(raw.splitlines(), 1):
-        if not line.strip():
+    for number, raw in enumerate(data.removeprefix(b"\xef\xbb\xbf").splitlines(), 1):
+        if not raw.strip():
             continue
         try:
-            item = json.loads(line)
+            item = loads_pruned(raw.decode("utf-8"), MAX_DEPTH)
+        except UnicodeDecodeError as exc:
+            result.problems.append(f"line {number}: invalid UTF-8 at byte {exc.start}; re-encode the line as UTF-8")
+            continue
         except json.JSONDecodeError as exc:
             result.problems.append(f"line {number}: malformed JSON ({exc.msg} at column {exc.colno})")
+            continue
+        except ValueError as exc:
+            result.problems.append(f"line {number}: unreadable JSON ({exc})")
             continue
         _add(result, f"line {number}", item)
     return result
@@ -110,9 +121,23 @@ def _parse_csv(raw: str, path: Path) -> ParseResult:
         raise InputError(f"{path}: the CSV header lacks {', '.join(missing)}; "
                          f"expected columns: {', '.join(CSV_COLUMNS)} (language and date optional)")
     result = ParseResult()
-    for number, row in enumerate(reader, 2):
+    for number, row in enumerate(_csv_records(reader), 2):
+        if isinstance(row, csv.Error):
+            result.problems.append(f"line {number}: unreadable CSV record ({row})")
+            continue
         _add(result, f"line {number}", {_column(k): v for k, v in row.items() if k is not None})
     return result
+
+
+def _csv_records(reader: csv.DictReader[str]) -> Iterator[dict[str, Any] | csv.Error]:
+    """Each CSV record, or the error that made it unreadable (an oversized field): the reader goes on after it."""
+    while True:
+        try:
+            yield next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            yield exc
 
 
 def _column(name: str) -> str:
@@ -134,6 +159,10 @@ def _collect(items: Iterator[tuple[str, Any]]) -> ParseResult:
 
 def _add(result: ParseResult, position: str, item: Any) -> None:
     """Parse one record into the result, or note why it was refused."""
+    why = hazard(item, MAX_DEPTH)
+    if why:
+        result.problems.append(f"{position}: {why}")
+        return
     try:
         result.records.append((position, _with_language_check(record_from(item))))
     except InputError as exc:
@@ -208,7 +237,7 @@ def _rating(value: Any) -> str:
     try:
         got = float(value["ratingValue"])
         best, worst = float(value.get("bestRating", 5)), float(value.get("worstRating", 1))
-    except (KeyError, TypeError, ValueError):
+    except (KeyError, TypeError, ValueError, OverflowError):
         return ""
     if best <= worst or not worst <= got <= best:
         return ""

@@ -6,8 +6,9 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from pipeline.core.record import Article, Criterion, RubricResult, Span
-from pipeline.rubric.base import Ctx, field, found, hits, languages, lexical, result, terms
+from pipeline.rubric.base import Ctx, field, found, hits, languages, lexical, result
 from pipeline.rubric.criteria import SCORERS as CRITERIA_SCORERS
+from pipeline.rubric.lemmas import lemma_hits, literal
 from pipeline.rubric.spec import (
     KINDS,
     SEVERITIES,
@@ -39,25 +40,38 @@ def total_score(weighted: Sequence[tuple[float, float]]) -> float:
 
 
 def score_batch(articles: Sequence[Article], rubric: Rubric) -> list[Article]:
-    """Each article with its rubric result attached."""
-    return [a.evolve(rubric=apply_rubric(a, rubric)) for a in articles]
+    """Each article with its rubric result attached; social posts unchanged (no result)."""
+    # A post is not journalism: the fair-reporting rubric would praise a "Great Replacement" post for
+    # naming no illegal immigrant. Posts are monitored through the hate and misinformation flags alone.
+    return [a if is_post(a) else a.evolve(rubric=apply_rubric(a, rubric)) for a in articles]
+
+
+def is_post(article: Article) -> bool:
+    """Whether an item is a social post (never scored against the journalism rubric)."""
+    return article.kind == "post"
 
 
 def _terminology(spec: CriterionSpec, ctx: Ctx) -> Criterion:
-    """Terms the glossary advises against, with the wording to prefer."""
-    entries = terms(spec.lexicons, ctx.langs, "terms")
-    return lexical(spec, [h for f in ctx.fields for h in hits(entries, f, 0, len(f.text), ctx)])
+    """Terms the glossary advises against (patterns, then lemmas), with the wording to prefer."""
+    found_hits: list[tuple[Span, Term]] = []
+    for lang in ctx.langs:
+        entries = list(spec.lexicons[lang]["terms"])
+        for f in ctx.fields:
+            found_hits += hits(entries, f, 0, len(f.text), ctx)
+            found_hits += lemma_hits(entries, f, 0, len(f.text), ctx, lang)
+    return lexical(spec, found_hits)
 
 
 def _dehumanising(spec: CriterionSpec, ctx: Ctx) -> Criterion:
-    """Dehumanising metaphors, counted only in sentences about migration."""
+    """Dehumanising metaphors (patterns, then lemmas) in sentences about migration, unless used literally."""
     found_hits: list[tuple[Span, Term]] = []
     for lang in ctx.langs:
-        metaphors, migration = spec.lexicons[lang]["metaphors"], spec.lexicons[lang]["migration"]
+        metaphors, migration = list(spec.lexicons[lang]["metaphors"]), spec.lexicons[lang]["migration"]
         for f in ctx.fields:
             for s0, s1 in f.sentences:
                 if found(list(migration), f.folded[s0:s1]):
-                    found_hits.extend(hits(list(metaphors), f, s0, s1, ctx))
+                    candidates = [*hits(metaphors, f, s0, s1, ctx), *lemma_hits(metaphors, f, s0, s1, ctx, lang)]
+                    found_hits += [h for h in candidates if not literal(f, s0, s1, h[0], lang)]
     return lexical(spec, found_hits)
 
 

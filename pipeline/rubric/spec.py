@@ -50,11 +50,14 @@ TEMPLATE_FIELDS = ("reference", "terms", "suggestions", "severity", "target", "s
 
 @dataclass(frozen=True, slots=True)
 class Term:
-    """A lexicon entry: a pattern on folded text and the wording to suggest instead."""
+    """A lexicon entry: a pattern on folded text and the wording to suggest instead; optionally lemmas
+    that also count (every inflection, through pipeline.rubric.nlp), only as a part of speech if `pos`."""
 
     id: str
     pattern: re.Pattern[str]
     suggestions: tuple[str, ...] = ()
+    lemmas: tuple[str, ...] = ()
+    pos: str = ""
 
 
 Lexicon = Mapping[str, tuple[Term, ...]]
@@ -199,9 +202,11 @@ def _group(entries: list[Any], owner: str, name: str) -> tuple[Term, ...]:
         _need(isinstance(e, dict) and isinstance(e.get("id"), str)
               and isinstance(e.get("pattern"), str),
               f"{owner}: each entry needs 'id' and 'pattern' (and 'suggestion')")
-        sugg = e.get("suggestion") or []
+        sugg, lemmas = e.get("suggestion") or [], e.get("lemmas") or []
+        _need(isinstance(lemmas, list), f"{owner} '{e['id']}': 'lemmas' must be a list of words")
         terms.append(Term(e["id"], _compile(e["pattern"], f"{owner} '{e['id']}'"),
-                          tuple([sugg] if isinstance(sugg, str) else map(str, sugg))))
+                          tuple([sugg] if isinstance(sugg, str) else map(str, sugg)),
+                          tuple(fold(str(w).lower()) for w in lemmas), str(e.get("pos") or "")))
     return tuple(terms)
 
 

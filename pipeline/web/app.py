@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -19,7 +20,8 @@ from pipeline.web.auth import SESSION_COOKIE, SESSION_MAX_AGE_S, Session
 from pipeline.web.bench import WebConfig, Workbench
 from pipeline.web.db import is_lock_error
 from pipeline.web.deps import LoginRequired
-from pipeline.web.routes import api, auth, council, review, trends
+from pipeline.web.limits import HashingBusy
+from pipeline.web.routes import account, api, auth, council, review, trends
 
 __all__ = ["WebConfig", "create_app"]
 
@@ -52,12 +54,38 @@ def create_app(config: WebConfig) -> FastAPI:
     app.state.bench = bench
     app.middleware("http")(_session_and_headers)
     app.mount("/static", StaticFiles(packages=[("pipeline.web", "static")]), name="static")
-    for module in (auth, review, trends, council, api):
+    for module in (auth, account, review, trends, council, api):
         app.include_router(module.router)
     app.add_exception_handler(StoreError, _store_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _invalid_request)
+    app.add_exception_handler(HashingBusy, _busy)
     app.add_exception_handler(LoginRequired, _login_required)
+    # Runs outside the middleware (Starlette's outermost layer), so it adds the headers itself.
+    app.add_exception_handler(Exception, _server_error)
     return app
+
+
+async def _invalid_request(request: Request, exc: Exception) -> Response:
+    """A parameter FastAPI cannot convert (a year that is not a number): a 400 naming it, as for the others."""
+    assert isinstance(exc, RequestValidationError)
+    problems = "; ".join(f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg', 'invalid')}"
+                         for e in exc.errors()[:5])
+    return await _http_error(request, StarletteHTTPException(400, f"invalid request ({problems[:500]})"))
+
+
+async def _busy(request: Request, exc: Exception) -> Response:
+    """Every password-hashing slot stayed busy: ask the client to retry."""
+    return await _http_error(request, StarletteHTTPException(429, str(exc), headers={"Retry-After": "2"}))
+
+
+async def _server_error(request: Request, exc: Exception) -> Response:
+    """An unexpected error: a plain 500 that still carries the security headers (the details go to the log)."""
+    headers = {**SECURITY_HEADERS, "Cache-Control": "no-store"}
+    if request.url.path.startswith("/api/"):
+        return JSONResponse({"detail": "internal error"}, status_code=500, headers=headers)
+    return HTMLResponse("<!doctype html><title>Error</title><p>Internal error; the server log has the details.</p>",
+                        status_code=500, headers=headers)
 
 
 async def _login_required(request: Request, exc: Exception) -> Response:

@@ -1,13 +1,11 @@
-"""Accounts, roles, signed session cookies, CSRF tokens and login rate limiting."""
+"""Accounts, roles, password hashing, signed session cookies and CSRF tokens."""
 
 from __future__ import annotations
 
 import hmac
 import os
 import secrets
-import threading
 import time
-from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,6 +15,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from pipeline.core.errors import ConfigError
+from pipeline.web.limits import HashGate
+from pipeline.web.passwords import MIN_LENGTH
 
 ROLES = ("monitor", "lead", "council", "authority", "admin")
 # What each role may do; admin may do everything.
@@ -32,6 +32,8 @@ SESSION_MAX_AGE_S = 12 * 3600
 _HASHER = PasswordHasher()
 # Verifying against this when the user does not exist keeps the timing of both failures alike.
 _DUMMY_HASH = _HASHER.hash("not a password")
+# Every hash and verification in this process goes through one gate: 64 MiB each, two at a time.
+HASHING = HashGate()
 
 
 def check_role(role: str) -> str:
@@ -49,14 +51,20 @@ def check_name(name: str) -> str:
 
 
 def hash_password(password: str) -> str:
-    """An argon2id hash."""
-    if len(password) < 8:
-        raise ConfigError("the password must have at least 8 characters")
-    return _HASHER.hash(password)
+    """An argon2id hash (the policy is checked by `passwords.check_password`; this refuses short ones only)."""
+    if len(password) < MIN_LENGTH:
+        raise ConfigError(f"the password must have at least {MIN_LENGTH} characters (it has {len(password)})")
+    return HASHING.run(lambda: _HASHER.hash(password))
 
 
 def verify_password(stored: str | None, password: str) -> bool:
-    """True when the password matches the stored hash (always spends the same work)."""
+    """True when the password matches the stored hash (always spends the same work); HashingBusy when every
+    hashing slot stays busy."""
+    return HASHING.run(lambda: _verify(stored, password))
+
+
+def _verify(stored: str | None, password: str) -> bool:
+    """The argon2 check, against a dummy hash when there is no account."""
     try:
         return _HASHER.verify(stored or _DUMMY_HASH, password) and stored is not None
     except (VerificationError, InvalidHashError):
@@ -87,12 +95,14 @@ def load_secret(path: Path) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Session:
-    """What the signed cookie carries: the user (None before login) and the CSRF token."""
+    """What the signed cookie carries: the user (None before login), the CSRF token, and the user's session
+    generation at sign-in (a cookie from an older generation is revoked)."""
 
     user: str | None
     role: str | None
     csrf: str
     issued: float
+    gen: int = 0
 
 
 class Sessions:
@@ -101,13 +111,14 @@ class Sessions:
     def __init__(self, secret: str) -> None:
         self._signer = URLSafeTimedSerializer(secret, salt="xenowatch-session")
 
-    def new(self, user: str | None = None, role: str | None = None) -> Session:
+    def new(self, user: str | None = None, role: str | None = None, gen: int = 0) -> Session:
         """A fresh session with a new CSRF token."""
-        return Session(user, role, secrets.token_urlsafe(32), time.time())
+        return Session(user, role, secrets.token_urlsafe(32), time.time(), gen)
 
     def dump(self, session: Session) -> str:
         """The cookie value."""
-        return self._signer.dumps({"u": session.user, "r": session.role, "c": session.csrf, "t": session.issued})
+        return self._signer.dumps({"u": session.user, "r": session.role, "c": session.csrf, "t": session.issued,
+                                   "g": session.gen})
 
     def load(self, value: str | None) -> Session | None:
         """The session in a cookie, or None when it is missing, forged or expired."""
@@ -117,47 +128,10 @@ class Sessions:
             data: dict[str, Any] = self._signer.loads(value, max_age=SESSION_MAX_AGE_S)
         except BadSignature:
             return None
-        return Session(data.get("u"), data.get("r"), str(data.get("c", "")), float(data.get("t", 0)))
+        return Session(data.get("u"), data.get("r"), str(data.get("c", "")), float(data.get("t", 0)),
+                       int(data.get("g", 0)))
 
 
 def csrf_ok(session: Session | None, token: str | None) -> bool:
     """True when the submitted token matches the session's (constant-time)."""
     return bool(session and token and hmac.compare_digest(session.csrf, token))
-
-
-class RateLimit:
-    """Failed logins per (client IP, username) and per IP in a sliding window."""
-
-    def __init__(self, per_user: int = 5, per_ip: int = 30, window_s: float = 900.0) -> None:
-        self.per_user, self.per_ip, self.window_s = per_user, per_ip, window_s
-        self._fails: dict[tuple[str, str], deque[float]] = {}
-        self._lock = threading.Lock()
-
-    def _recent(self, key: tuple[str, str], now: float) -> deque[float]:
-        """The failure times of a key inside the window."""
-        times = self._fails.setdefault(key, deque())
-        while times and times[0] < now - self.window_s:
-            times.popleft()
-        return times
-
-    def retry_after(self, ip: str, user: str) -> int:
-        """Seconds to wait before another attempt, 0 when allowed."""
-        now = time.monotonic()
-        with self._lock:
-            for key, limit in (((ip, user.lower()), self.per_user), ((ip, ""), self.per_ip)):
-                times = self._recent(key, now)
-                if len(times) >= limit:
-                    return int(times[0] + self.window_s - now) + 1
-        return 0
-
-    def failed(self, ip: str, user: str) -> None:
-        """Count one failure."""
-        now = time.monotonic()
-        with self._lock:
-            for key in ((ip, user.lower()), (ip, "")):
-                self._recent(key, now).append(now)
-
-    def succeeded(self, ip: str, user: str) -> None:
-        """Forget the user's failures after a good login."""
-        with self._lock:
-            self._fails.pop((ip, user.lower()), None)

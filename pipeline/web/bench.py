@@ -16,9 +16,10 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from pipeline.core.errors import StoreError
 from pipeline.db import review
 from pipeline.db.database import Database
-from pipeline.web.auth import RateLimit, Sessions, load_secret
+from pipeline.web.auth import Sessions, load_secret
 from pipeline.web.db import READ_WAIT_S, WRITE_WAIT_S, Landing, Lease, Writer, is_lock_error
 from pipeline.web.highlight import safe_url
+from pipeline.web.limits import RateLimit
 
 FLUSH_EVERY_S = 1.0
 T = TypeVar("T")
@@ -68,6 +69,14 @@ class Workbench:
                     if not (is_lock_error(exc) and self._users):
                         raise
             return self._users
+
+    def update_account(self, change: Callable[[Database], bool]) -> bool:
+        """Apply an account change (each ends the account's sessions) and re-read the accounts at once, so that
+        the revoked cookies stop working with the next request."""
+        with self.lease.session() as db:
+            done = change(db)
+        self.users(fresh=True)
+        return done
 
     def cached(self, key: Hashable, ttl_s: float, compute: Callable[[Database], T]) -> T:
         """A value computed from the database at most every `ttl_s` seconds (filter values, queue order)."""

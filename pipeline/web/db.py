@@ -16,7 +16,7 @@ from typing import Any
 import duckdb
 
 from pipeline.core.errors import StoreError
-from pipeline.db.database import Database
+from pipeline.db.database import Database, close
 from pipeline.db.review import record_ops
 
 # Opening the DuckDB file costs tens of milliseconds, and while it is open no other process can write.
@@ -81,7 +81,7 @@ class Lease:
     def _close(self, yielding: bool = False) -> None:
         """Close the connection (the gate is held)."""
         if self._con is not None:
-            self._con.close()
+            close(self._con)
         self._db, self._con = None, None
         if yielding:
             self._reopen_after = time.monotonic() + YIELD_S

@@ -37,14 +37,29 @@ def bench_of(request: Request) -> Workbench:
 
 
 def current_user(request: Request) -> User | None:
-    """The signed-in, active user, or None."""
+    """The signed-in, active user whose session was not revoked (logout, password change, deactivation), or
+    None."""
     session: Session = request.state.session
     if not session.user:
         return None
     account = bench_of(request).users().get(session.user)
-    if not account or not account["active"] or account["role"] != session.role:
+    if (not account or not account["active"] or account["role"] != session.role
+            or account.get("session_gen", 0) != session.gen):
         return None
     return User(session.user, account["role"], session)
+
+
+def signed_in(request: Request) -> User:
+    """A dependency: the user, whatever the role (their own account pages)."""
+    user = current_user(request)
+    if user is None:
+        raise LoginRequired()
+    return user
+
+
+def client_ip(request: Request) -> str:
+    """The client's address: the peer, or what a trusted proxy says (uvicorn's proxy headers setting)."""
+    return request.client.host if request.client else "?"
 
 
 def need(permission: str, api: bool = False) -> Callable[[Request], User]:

@@ -48,6 +48,15 @@ def decision_op(actor: str, article_id: str, decision: str, severity: str | None
                   round=2 if adjudicate else 1)
 
 
+def reopen_op(actor: str, article_id: str, note: str | None) -> dict[str, Any]:
+    """A lead's reopening of an item's final adjudication (round 2, so only a lead's route makes one)."""
+    note = (note or "").strip()
+    if len(note) > MAX_NOTE:
+        raise InputError(f"the note has {len(note)} characters; at most {MAX_NOTE} are kept, shorten it")
+    return new_op("decision", actor, article_id=article_id, decision="reopen", severity=None, target=None,
+                  note=note or None, round=2, action="reopen")
+
+
 def assign_op(actor: str, article_id: str, reviewers: Sequence[str], known: Sequence[str]) -> dict[str, Any]:
     """An assignment of an item to one reviewer, or two for double review."""
     chosen = sorted({r for r in reviewers if r})
@@ -57,3 +66,9 @@ def assign_op(actor: str, article_id: str, reviewers: Sequence[str], known: Sequ
     if len(chosen) > 2:
         raise InputError("assign one reviewer, or two for double review")
     return new_op("assign", actor, article_id=article_id, reviewers=chosen)
+
+
+def factcheck_request_op(actor: str, article_id: str, sentence: dict[str, Any]) -> dict[str, Any]:
+    """A monitor's request to fact-check one of an item's stored check-worthy sentences."""
+    return new_op("factcheck_request", actor, article_id=article_id, sentence=str(sentence["text"]),
+                  start=int(sentence["start"]), end=int(sentence["end"]))

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import date, timedelta
 from typing import Any
 
+from pipeline.core.csvsafe import csv_text
 from pipeline.web.stats import Alert, spikes
 
 DIMENSIONS = {"outlet": "outlet", "country": "country", "language": "lang", "target": "target"}
@@ -57,17 +56,4 @@ def weekly_alerts(rows: Sequence[dict[str, Any]]) -> list[Alert]:
 
 def alerts_csv(alerts: Sequence[Alert]) -> str:
     """Alerts as CSV text."""
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=["week", "dimension", "key", "count", "median", "mad", "z"],
-                            lineterminator="\n")
-    writer.writeheader()
-    for alert in alerts:
-        writer.writerow({k: _cell(v) for k, v in asdict(alert).items()})
-    return buf.getvalue()
-
-
-def _cell(value: Any) -> Any:
-    """A CSV cell that a spreadsheet will not run as a formula (outlet names come from feeds)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
+    return csv_text(("week", "dimension", "key", "count", "median", "mad", "z"), (asdict(a) for a in alerts))

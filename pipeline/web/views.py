@@ -5,12 +5,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from fastapi import HTTPException
+
 from pipeline.core.errors import InputError
 from pipeline.db import review
 from pipeline.db.database import Database
 from pipeline.web.highlight import safe_url, segments, spans_of
 
 PAGE_SIZE = 50
+MAX_PAGE = 100_000  # far past any real queue, well inside what SQL OFFSET takes
 STATUSES = ("unreviewed", "confirmed", "rejected", "disputed")
 FILTERS = ("outlet", "lang", "target", "severity", "status", "assignee")
 
@@ -24,13 +27,18 @@ def queue_filters(params: Mapping[str, str]) -> dict[str, str]:
 
 
 def page_number(raw: str | None) -> int:
-    """A page number from the query string (1 when missing or invalid)."""
-    return max(1, int(raw)) if raw and raw.isdigit() else 1
+    """A page number from the query string (1 when missing); a 400 naming the range when it is not a whole
+    number from 1 to MAX_PAGE."""
+    if raw is None or raw == "":
+        return 1
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= len(str(MAX_PAGE)) and 1 <= int(raw) <= MAX_PAGE):
+        raise HTTPException(400, f"page {raw[:40]!r} is invalid; give a whole number from 1 to {MAX_PAGE}")
+    return int(raw)
 
 
-def queue_view(db: Database, filters: dict[str, str], page: int) -> dict[str, Any]:
-    """A page of the queue with its total."""
-    rows, total = review.queue(db, filters, PAGE_SIZE, (page - 1) * PAGE_SIZE)
+def queue_view(db: Database, filters: dict[str, str], page: int, blind_for: str | None = None) -> dict[str, Any]:
+    """A page of the queue with its total (blind for `blind_for`, a reviewer who is not a lead)."""
+    rows, total = review.queue(db, filters, PAGE_SIZE, (page - 1) * PAGE_SIZE, blind_for)
     items = [{"id": r["id"], "title": r["title"] or "", "outlet": r["outlet"], "outlet_id": r["outlet_id"],
               "lang": r["lang"], "kind": r["kind"], "published": r["seen_at"], "hate_score": r["hate_score"],
               "severity": r["severity"], "target": r["target"], "myths": r["myths"], "status": r["status"],
@@ -39,12 +47,20 @@ def queue_view(db: Database, filters: dict[str, str], page: int) -> dict[str, An
     return {"items": items, "total": total, "page": page, "pages": pages, "filters": filters}
 
 
-def _reviews_shown(item: dict[str, Any], viewer: str, sees_all: bool) -> list[dict[str, Any]]:
-    """Double review is blind: a monitor sees the others' decisions only after deciding."""
-    reviews = item["reviews"]
-    if sees_all or len(item["assignees"]) < 2 or any(r["reviewer"] == viewer for r in reviews):
-        return list(reviews)
-    return [r for r in reviews if r["reviewer"] == viewer]
+def is_blind(reviews: list[dict[str, Any]], assignees: list[str], viewer: str, sees_all: bool) -> bool:
+    """Double review is blind: a reviewer who is not a lead sees nothing of the others' decisions until they
+    have confirmed or rejected it themselves, or a lead has adjudicated it."""
+    if sees_all or len(assignees) < 2:
+        return False
+    decided = any(r["reviewer"] == viewer and r["decision"] in ("confirm", "reject") for r in reviews)
+    return not decided and _settling(reviews) is None
+
+
+def _settling(reviews: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The lead's adjudication (round 2) made after the last reopen, which settles the verdict, if any."""
+    start = max((i + 1 for i, r in enumerate(reviews) if r["decision"] == "reopen"), default=0)
+    settled = [r for r in reviews[start:] if r["decision"] in ("confirm", "reject") and r.get("round") == 2]
+    return settled[-1] if settled else None
 
 
 def item_view(db: Database, article_id: str, viewer: str, sees_all: bool,
@@ -57,13 +73,15 @@ def item_view(db: Database, article_id: str, viewer: str, sees_all: bool,
     cls = item["classification"] or {}
     evidence = spans_of(cls.get("evidence"))
     myths = [_myth(m) for m in spans_of(cls.get("misinformation"))]
+    requested = {(r["start"], r["end"]): r["requested_by"] for r in review.factcheck_requests(db, article_id)}
     rubric = item["rubric"]
     criteria = [_criterion(c) for c in spans_of(rubric["criteria"])] if rubric else []
     marks = evidence + [m["evidence"] for m in myths] + [
         {**span, "label": f"rubric-{c['id']}"} for c in criteria for span in c["spans"]]
-    reviews = _reviews_shown(item, viewer, sees_all)
-    reviews += [{**op, "reviewer": op["actor"], "created_at": op["at"], "pending": True} for op in pending
-                if op.get("kind") == "decision" and op.get("article_id") == article_id]
+    waiting = [{**op, "reviewer": op["actor"], "created_at": op["at"], "pending": True} for op in pending
+               if op.get("kind") == "decision" and op.get("article_id") == article_id]
+    blind = is_blind(item["reviews"] + waiting, item["assignees"], viewer, sees_all)
+    reviews = [r for r in item["reviews"] + waiting if not blind or r["reviewer"] == viewer]
     return {
         "id": item["id"], "title": item["title"] or "", "outlet": item["outlet"], "outlet_id": item["outlet_id"],
         "country": item["country"], "lang": item["lang"] or item["outlet_language"], "kind": item["kind"],
@@ -74,11 +92,13 @@ def item_view(db: Database, article_id: str, viewer: str, sees_all: bool,
         "hate": cls.get("hate"), "hate_score": cls.get("hate_score"), "severity": cls.get("severity"),
         "target": cls.get("target"), "model": cls.get("model"), "relevance": cls.get("relevance"),
         "evidence": evidence, "myths": myths,
+        "check_worthy": [_check_worthy(c, requested) for c in spans_of(cls.get("check_worthy"))],
         "rubric_score": rubric["score"] if rubric else None,
         "rubric_version": rubric["rubric_version"] if rubric else None,
         "criteria": criteria,
         "reviews": reviews, "assignees": item["assignees"],
-        "status": _status(item["reviews"], item["assignees"]),
+        "status": "unreviewed" if blind else _status(item["reviews"], item["assignees"]),
+        "adjudicated": not blind and _settling(item["reviews"]) is not None,
     }
 
 
@@ -89,6 +109,13 @@ def _myth(match: dict[str, Any]) -> dict[str, Any]:
             "source": str(match.get("source") or match.get("publisher") or ""),
             "url": safe_url(match.get("url")), "raw_url": str(match.get("url") or ""),
             "similarity": match.get("similarity"), "evidence": {**(ev or {}), "label": "myth"}}
+
+
+def _check_worthy(c: dict[str, Any], requested: dict[tuple[int, int], str]) -> dict[str, Any]:
+    """A check-worthy sentence for display, with who sent it to the fact-check list (None: nobody yet)."""
+    start, end = int(c.get("start") or 0), int(c.get("end") or 0)
+    return {"text": str(c.get("text") or ""), "start": start, "end": end, "score": c.get("score"),
+            "reasons": [str(r) for r in c.get("reasons") or []], "requested": requested.get((start, end))}
 
 
 def _criterion(c: dict[str, Any]) -> dict[str, Any]:
@@ -105,10 +132,14 @@ def _status(reviews: list[dict[str, Any]], assignees: list[str]) -> str:
     decided = [r for r in reviews if r["decision"] in ("confirm", "reject")]
     if not decided:
         return "unreviewed"
+    settling = _settling(reviews)
+    if settling is not None:  # a lead's adjudication wins over any later decision until a lead reopens it
+        return "confirmed" if settling["decision"] == "confirm" else "rejected"
     latest: dict[str, str] = {}
     for r in decided:
         latest[r["reviewer"]] = r["decision"]
-    if len(set(latest.values())) > 1 and not decided[-1]["final"]:
+    reopened = any(r["decision"] == "reopen" for r in reviews[reviews.index(decided[-1]):])
+    if len(set(latest.values())) > 1 and (not decided[-1]["final"] or reopened):
         return "disputed"
     return "confirmed" if decided[-1]["decision"] == "confirm" else "rejected"
 

@@ -38,3 +38,15 @@ def test_embeddings_are_cached_per_encoder_for_matchable_checks(db: Database) ->
     assert factchecks.embeddings(db, "enc@1") == {} and factchecks.embeddings(db, "enc@2") == {
         _check(1).id: b"\x02" * 8}
     factchecks.save_embeddings(db, "enc@2", {})
+
+
+def test_version_and_rematch_bookkeeping(db: Database) -> None:
+    assert factchecks.version(db) == "" and factchecks.not_rematched(db) == set()
+    factchecks.add_factchecks(db, [_check(1), _check(2, matchable=False)], "a.json")
+    first = factchecks.version(db)
+    assert first.startswith("1:") and factchecks.not_rematched(db) == {_check(1).id}  # matchable ones only
+    factchecks.mark_rematched(db, [_check(1).id])
+    assert factchecks.not_rematched(db) == set() and factchecks.version(db) == first
+    factchecks.add_factchecks(db, [_check(3)], "b.json")
+    assert factchecks.version(db) != first and factchecks.not_rematched(db) == {_check(3).id}
+    assert factchecks.rematch_candidates(db) == []  # nothing classified yet

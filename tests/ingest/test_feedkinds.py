@@ -19,12 +19,12 @@ from pipeline.core.record import Article
 from pipeline.db import sources
 from pipeline.db.database import Database
 from pipeline.ingest.feedkinds import KINDS, local_feed, parse_document, parse_time
-from pipeline.ingest.feeds import FeedResult, pseudonymize
+from pipeline.ingest.feeds import FeedResult, pseudonymize, pseudonymous_guid
 from pipeline.ingest.sources import load_sources
 from pipeline.jobs import steps as jobs
 
 KINDS_DIR = Path(__file__).resolve().parents[1] / "resources" / "kinds"
-SECRET = Settings().pseudonym_secret
+SECRET = "feedkinds-test-pseudonym-key"
 runner = CliRunner()
 
 
@@ -32,13 +32,18 @@ def fetch(http, tmp_path: Path, name: str, kind: str) -> FeedResult:
     """Serve a fixture over loopback HTTP and ingest it as the given kind."""
     url = http.add(f"/{name}", (KINDS_DIR / name).read_bytes(), content_type="application/octet-stream")
     return jobs.fetch_feed(Feed(url=url, outlet_id="outlet", kind=kind),
-                           Settings(db=tmp_path / "x.duckdb", fetch_pages=False))
+                           Settings(db=tmp_path / "x.duckdb", fetch_pages=False, pseudonym_secret=SECRET))
 
 
 def articles_of(result: FeedResult) -> list[Article]:
     """The result's articles, after checking the feed did not fail."""
     assert result.error is None, result.error
     return result.articles
+
+
+def token(handle: str) -> str:
+    """The pseudonym's hex part, as post addresses carry it."""
+    return str(pseudonymize(handle, SECRET)).removeprefix("author:")
 
 
 def utc(*parts: int) -> datetime:
@@ -86,42 +91,42 @@ def test_jsonfeed(http, tmp_path: Path) -> None:
 def test_mastodon_hashtag_timeline(http, tmp_path: Path) -> None:
     result = fetch(http, tmp_path, "mastodon_tag.json", "mastodon")
     local, remote = articles_of(result)
-    assert local.url == "https://mastodon.example/@amal_k/113000000000000001"
+    assert local.url == f"https://mastodon.example/@{token('amal_k')}/113000000000000001"
     assert local.text == "Our town welcomed three families this week. The #refugees choir sang at the market " \
                          "& everyone stayed for tea!"
     assert local.published == utc(2026, 2, 14, 8, 15, 30) and local.lang == "en" and local.title == ""
     assert local.author == pseudonymize("amal_k", SECRET)
-    assert remote.url == "https://social.example/users/jo_baker/statuses/998877"  # no url: the uri
+    assert remote.url == f"https://social.example/@{token('jo_baker@social.example')}/998877"  # no url: the uri
     assert remote.lang == "de" and remote.author == pseudonymize("jo_baker@social.example", SECRET)
     assert {a.kind for a in result.articles} == {"post"}
     assert [label for label, _ in result.rejected] == ["status 113000000000000003"]
-    assert "no text" in result.rejected[0][1]
-    # The URL and guid are the post's public address (it names the account); every other field is private.
-    assert_private(result.articles, ["amal_k", "jo_baker", "Amal"], skip=("url", "guid"))
+    assert "no text" in result.rejected[0][1] and "@" not in result.rejected[0][1]  # no address, no handle
+    assert local.guid == pseudonymous_guid("https://mastodon.example/users/amal_k/statuses/113000000000000001", SECRET)
+    assert_private(result.articles, ["amal_k", "jo_baker", "Amal"])  # the address and guid name pseudonyms
 
 
 def test_mastodon_account_reblog_and_spoiler(http, tmp_path: Path) -> None:
     novel, reblog, thread = articles_of(fetch(http, tmp_path, "mastodon_account.json", "mastodon"))
     assert novel.author == thread.author == pseudonymize("nadia_reads", SECRET)
-    assert reblog.url == "https://news.example/@ferry_news/5550001"
+    assert reblog.url == f"https://news.example/@{token('ferry_news@news.example')}/5550001"
     assert reblog.text.startswith("The new ferry timetable") and reblog.published == utc(2026, 3, 1, 16, 20)
     assert reblog.author == pseudonymize("ferry_news@news.example", SECRET)
     assert thread.text.startswith("Long thread about asylum hearings\n\nSat in the public gallery")
     assert thread.published == utc(2026, 3, 3, 8)  # +01:00 normalised
-    assert_private([novel, reblog, thread], ["nadia_reads", "ferry_news", "Nadia"], skip=("url", "guid"))
+    assert_private([novel, reblog, thread], ["nadia_reads", "ferry_news", "Nadia"])
 
 
 def test_bluesky_author_feed(http, tmp_path: Path) -> None:
     result = fetch(http, tmp_path, "bluesky_author_feed.json", "bluesky")
     own, repost = articles_of(result)
-    assert own.url == "https://bsky.app/profile/did:plc:abc123xyz/post/3lbqz2xk4ak2a"
+    assert own.url == f"https://bsky.app/profile/{token('did:plc:abc123xyz')}/post/3lbqz2xk4ak2a"
     assert own.text.startswith("The volunteer ferry crew") and own.lang == "en" and own.kind == "post"
     assert own.published == utc(2026, 3, 1, 18, 45, 12, 345000)
-    assert repost.url == "https://bsky.app/profile/did:plc:def456uvw/post/3lbpy7aa2bc3d"
+    assert repost.url == f"https://bsky.app/profile/{token('did:plc:def456uvw')}/post/3lbpy7aa2bc3d"
     assert repost.lang == "fr" and repost.published == utc(2026, 2, 28, 8)
     assert own.author != repost.author and own.author == pseudonymize("did:plc:abc123xyz", SECRET)
     assert result.rejected == [("post 2", "uri 'https://bsky.app/not-an-at-uri' is not an app.bsky.feed.post URI")]
-    assert_private(result.articles, ["harbourwatcher", "ferrylines", "Harbour Watcher"])
+    assert_private(result.articles, ["harbourwatcher", "ferrylines", "Harbour Watcher", "did:plc"])
 
 
 def test_telegram_export(http, tmp_path: Path) -> None:

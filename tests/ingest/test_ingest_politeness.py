@@ -61,8 +61,9 @@ def test_robots_disallow_in_the_fetcher(http, db_path: Path) -> None:
     http.add("/private/feed.xml", rss([item("Secret", "http://priv.test/1", "p1")]))
 
     async def get(settings: Settings) -> bytes:
-        async with AsyncFetcher(settings) as fetcher:
-            return (await fetcher.get(http.base + "/private/feed.xml")).body
+        url = http.base + "/private/feed.xml"  # a registered feed: its own loopback origin is allowed
+        async with AsyncFetcher(settings, [url]) as fetcher:
+            return (await fetcher.get(url, home=url)).body
 
     with pytest.raises(FetchError, match="robots.txt"):
         asyncio.run(get(quick(db_path)))

@@ -105,10 +105,13 @@ def test_eval_command_reports_per_language_on_test() -> None:
     report = json.loads(result.stdout)
     langs = report["matching"]["languages"]
     assert set(langs) == {"en", "fr", "es", "all"} and report["matching"]["split"] == "test"
-    # Floors pinned a little under the measured values (test: P 0.896, R 0.782).
+    # Floors pinned a little under the measured values (test: P 0.917, R 0.800).
     assert langs["all"]["precision"] >= 0.85 and langs["all"]["recall"] >= 0.72
     assert all(langs[lang]["precision"] >= 0.8 and langs[lang]["recall"] >= 0.6 for lang in ("en", "fr", "es"))
     assert report["calibration"]["threshold"] == pytest.approx(0.47)
+    assert report["calibration_factchecks"]["threshold"] == pytest.approx(0.54)  # the shipped ones
+    cross = report["crosslingual"]["languages"]  # English fact-checks against EN/FR/ES sentences
+    assert set(cross) == {"en", "fr", "es", "all"} and cross["all"]["tp"] + cross["all"]["fn"] == 24
     assert set(report["check_worthy"]["languages"]) == {"en", "fr", "es", "all"}
 
 
@@ -133,3 +136,22 @@ def test_flow_job_stores_factcheck_matches(classifier: Any, db: Database, settin
     assert (match.kind, match.url, match.rating) == ("factcheck", PHONE, "False")
     assert match.publisher == "Example Fact Check (fictional, evaluation only)"
     assert text[match.evidence.start:match.evidence.end] == match.evidence.text
+
+
+@pytest.mark.slow
+def test_myth_and_factcheck_on_the_same_claim_are_both_returned_best_first(tmp_path: Path) -> None:
+    from pipeline.core.factcheck import FactCheck
+
+    db = Database.open(tmp_path / "both.duckdb")
+    check = FactCheck(claim="Most people claiming asylum are really economic migrants.", rating="Misleading",
+                      publisher="Crosscheck Desk", url="https://factcheck.example/economic-migrants", lang="en")
+    factchecks.add_factchecks(db, [check], "one.csv")
+    matcher = matcher_with_store(load_claims(), load_multilingual_encoder(), db.path)
+    texts = ["Most people claiming asylum are really just economic migrants, he said.",
+             "La plupart des demandeurs d'asile sont en réalité des migrants économiques, a-t-il dit."]
+    for found in matcher.match(texts, ["en", "fr"]):
+        assert {m.kind for m in found} == {"myth", "factcheck"}, found
+        assert [m.similarity for m in found] == sorted((m.similarity for m in found), reverse=True)
+        [fc] = [m for m in found if m.kind == "factcheck"]
+        assert (fc.source, fc.url, fc.rating) == ("Crosscheck Desk", check.url, "Misleading")
+        assert [m.claim_id for m in found if m.kind == "myth"] == ["asylum-seekers-economic-migrants"]

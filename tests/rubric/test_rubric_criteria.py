@@ -29,7 +29,7 @@ def crit(rubric: Rubric, cid: str, text: str, lang: str = "en", title: str = "",
 
 
 def test_every_criterion_has_title_description_and_reference(rubric: Rubric) -> None:
-    assert rubric.version == "ilo-rubric-2.0"
+    assert rubric.version == "ilo-rubric-2.1"
     assert {c.id for c in rubric.criteria} >= {"status_mention", "facts_context", "labour_angle", "gender_angle",
                                                "identity_protection", "headline_body"}
     assert all(c.title and c.description and c.reference for c in rubric.criteria)

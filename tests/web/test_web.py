@@ -328,7 +328,7 @@ def test_admin_adds_a_user_and_logout_ends_the_session(web_app: Any) -> None:
     admin = client_for(web_app, "ada")
     token = csrf(admin.get("/users").text)
     weak = admin.post("/users", data={"csrf_token": token, "name": "nora", "role": "lead", "password": "short"})
-    assert weak.status_code == 400 and "at least 8" in weak.text
+    assert weak.status_code == 400 and "at least 12" in weak.text
     added = admin.post("/users", data={"csrf_token": token, "name": "nora", "role": "lead", "password": PASSWORD})
     assert added.status_code == 303 and "nora" in admin.get("/users").text
     twice = admin.post("/users", data={"csrf_token": token, "name": "nora", "role": "lead", "password": PASSWORD})

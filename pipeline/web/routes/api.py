@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 from pipeline.db.review import review_labels
 from pipeline.web.deps import User, bench_of, check_csrf, current_user, need
 from pipeline.web.routes.council import evidence_pack, ranking_data
-from pipeline.web.routes.review import filters_of, pending_ops, record_decision
+from pipeline.web.routes.review import blind_viewer, filters_of, pending_ops, record_decision, record_reopen
 from pipeline.web.routes.trends import all_alerts, trend_params, trend_table
 from pipeline.web.stats import agreement
 from pipeline.web.views import item_view, page_number, queue_view
@@ -52,7 +52,7 @@ def api_queue(request: Request, user: Annotated[User, Depends(need("review", api
     """Flagged items, highest severity x confidence first (filters: outlet, lang, target, severity, status,
     assignee; page)."""
     with bench_of(request).lease.session() as db:
-        view = queue_view(db, filters_of(request), page_number(request.query_params.get("page")))
+        view = queue_view(db, filters_of(request), page_number(request.query_params.get("page")), blind_viewer(user))
     return view
 
 
@@ -74,6 +74,22 @@ def api_decide(request: Request, article_id: str, body: Decision,
     """Record a decision; it is never lost, even while a flow holds the database."""
     check_csrf(request, x_csrf_token)
     op, stored = record_decision(request, user, article_id, body.model_dump())
+    return Saved(op_id=op["op_id"], stored=stored)
+
+
+class Reopen(BaseModel):
+    """A lead's reopening of a final adjudication."""
+
+    note: str | None = None
+
+
+@router.post("/items/{article_id}/reopen")
+def api_reopen(request: Request, article_id: str, body: Reopen,
+               user: Annotated[User, Depends(need("lead", api=True))],
+               x_csrf_token: Annotated[str | None, Header()] = None) -> Saved:
+    """Reopen an item's final adjudication (leads only; audited)."""
+    check_csrf(request, x_csrf_token)
+    op, stored = record_reopen(request, user, article_id, body.note)
     return Saved(op_id=op["op_id"], stored=stored)
 
 

@@ -12,10 +12,13 @@ from pipeline.web.deps import User, bench_of, need, render
 
 router = APIRouter(include_in_schema=False)
 Council = Annotated[User, Depends(need("council"))]
+MIN_YEAR, MAX_YEAR = 1900, 2999
 
 
 def ranking_data(request: Request, year: int | None) -> dict[str, Any]:
     """The newest snapshot of a year (default: the latest year ranked) and its rows by category."""
+    if year is not None and not MIN_YEAR <= year <= MAX_YEAR:
+        raise HTTPException(400, f"year {year} is invalid; give a year from {MIN_YEAR} to {MAX_YEAR}")
     with bench_of(request).lease.session() as db:
         years = rankings.snapshot_years(db)
         year = year or (years[0] if years else None)

@@ -14,7 +14,7 @@ from pipeline.db import articles as articles_db
 from pipeline.db import review as review_db
 from pipeline.web.db import WRITE_WAIT_S, is_lock_error
 from pipeline.web.deps import User, bench_of, check_csrf, need, render
-from pipeline.web.ops import SEVERITIES, TARGETS, assign_op, decision_op
+from pipeline.web.ops import SEVERITIES, TARGETS, assign_op, decision_op, factcheck_request_op, reopen_op
 from pipeline.web.stats import agreement
 from pipeline.web.views import STATUSES, item_view, neighbours, page_number, queue_filters, queue_view
 
@@ -42,11 +42,17 @@ def queue(request: Request, user: Reviewer) -> Response:
     filters = filters_of(request)
     bench = bench_of(request)
     page = page_number(request.query_params.get("page"))
-    key = ("queue", bench.writer.generation, page, *sorted(filters.items()))
-    view = bench.cached(key, QUEUE_TTL_S, lambda db: queue_view(db, filters, page))
+    blind_for = blind_viewer(user)
+    key = ("queue", bench.writer.generation, page, blind_for, *sorted(filters.items()))
+    view = bench.cached(key, QUEUE_TTL_S, lambda db: queue_view(db, filters, page, blind_for))
     facets = bench.cached("facets", FACETS_TTL_S, review_db.queue_facets)
     return render(request, "queue.html.j2", user, **view, facets=facets, query=urlencode(filters),
                   statuses=STATUSES, severities=SEVERITIES)
+
+
+def blind_viewer(user: User) -> str | None:
+    """Whose double review the queue keeps blind: the user's, unless they are a lead (who see everything)."""
+    return None if user.can("lead") else user.name
 
 
 def pending_ops(request: Request) -> list[dict[str, Any]]:
@@ -63,7 +69,9 @@ def item(request: Request, article_id: str, user: Reviewer) -> Response:
         view = item_view(db, article_id, user.name, user.can("lead"), pending_ops(request))
     if view is None:
         raise HTTPException(404, "no such item")
-    order = bench.cached(("order", *sorted(filters.items())), ORDER_TTL_S, lambda db: review_db.queue_ids(db, filters))
+    blind_for = blind_viewer(user)
+    order = bench.cached(("order", blind_for, *sorted(filters.items())), ORDER_TTL_S,
+                         lambda db: review_db.queue_ids(db, filters, blind_for=blind_for))
     prev_id, next_id = neighbours(order, article_id)
     reviewers = [n for n, a in bench.users().items() if a["active"] and a["role"] in ("monitor", "lead")]
     return render(request, "item.html.j2", user, item=view, prev_id=prev_id, next_id=next_id,
@@ -113,6 +121,29 @@ def _carried(query: str) -> str:
     return f"&{urlencode(filters)}" if filters else ""
 
 
+def record_reopen(request: Request, user: User, article_id: str, note: str | None) -> tuple[dict[str, Any], bool]:
+    """A lead reopens an item's adjudication (audited like every op); returns the op and whether it is stored."""
+    bench = bench_of(request)
+    with bench.lease.session() as db:
+        if not articles_db.article_exists(db, article_id):
+            raise HTTPException(404, "no such item")
+    try:
+        op = reopen_op(user.name, article_id, note)
+    except InputError as exc:
+        raise HTTPException(400, str(exc)) from exc
+    return op, bench.writer.write(op)
+
+
+@router.post("/items/{article_id}/reopen")
+def reopen(request: Request, article_id: str, user: Lead, csrf_token: Annotated[str, Form()] = "",
+           note: Annotated[str, Form()] = "") -> Response:
+    """Reopen a lead's final adjudication, so that the reviewers' decisions count again."""
+    check_csrf(request, csrf_token)
+    _, stored = record_reopen(request, user, article_id, note)
+    return RedirectResponse(f"/items/{quote(article_id, safe='')}?saved={'1' if stored else 'pending'}",
+                            status_code=303)
+
+
 @router.post("/items/{article_id}/assign")
 def assign(request: Request, article_id: str, user: Lead, csrf_token: Annotated[str, Form()] = "",
            reviewer: Annotated[list[str] | None, Form()] = None) -> Response:
@@ -129,6 +160,24 @@ def assign(request: Request, article_id: str, user: Lead, csrf_token: Annotated[
         raise HTTPException(400, str(exc)) from exc
     bench.writer.write(op)
     return RedirectResponse(f"/items/{quote(article_id, safe='')}", status_code=303)
+
+
+@router.post("/items/{article_id}/factcheck-request")
+def factcheck_request(request: Request, article_id: str, user: Reviewer, csrf_token: Annotated[str, Form()] = "",
+                      start: Annotated[int, Form()] = -1, end: Annotated[int, Form()] = -1) -> Response:
+    """Send one of the item's check-worthy sentences (named by its offsets) to the fact-check list (audited)."""
+    check_csrf(request, csrf_token)
+    bench = bench_of(request)
+    with bench.lease.session() as db:
+        view = item_view(db, article_id, user.name, user.can("lead"), [])
+    if view is None:
+        raise HTTPException(404, "no such item")
+    chosen = [c for c in view["check_worthy"] if (c["start"], c["end"]) == (start, end)]
+    if not chosen:
+        raise HTTPException(400, f"the item has no check-worthy sentence at {start}-{end}; reload the item page")
+    stored = bench.writer.write(factcheck_request_op(user.name, article_id, chosen[0]))
+    return RedirectResponse(f"/items/{quote(article_id, safe='')}?saved={'1' if stored else 'pending'}",
+                            status_code=303)
 
 
 @router.get("/agreement")

@@ -1,0 +1,96 @@
+"""The default relevance cascade: the lexicon decides what it is sure of, the embedding head the rest."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from benchmarks.corpus import VOCAB
+from models.relevance.lexicon import cascade, load_lexicon, relevance_score, score_batch, uncertain
+from models.relevance.training import DATA_DIR, load_passages, metrics, score_passages
+from pipeline.classify.classifier import classify_batch
+from pipeline.core.config import Settings
+from pipeline.core.record import Article
+
+
+@pytest.fixture(scope="module")
+def model() -> Any:
+    from models.relevance.model import load_relevance_model
+
+    return load_relevance_model()
+
+
+def _salad(n: int, seed: int = 7) -> list[tuple[str, str, str]]:
+    """Word salad as the e2e benchmark writes it: (title, text, lang)."""
+    rng = random.Random(seed)
+    out = []
+    for _ in range(n):
+        lang = rng.choice(sorted(VOCAB))
+        words = VOCAB[lang]
+        out.append((" ".join(rng.choice(words) for _ in range(6)),
+                    ". ".join(" ".join(rng.choice(words) for _ in range(12)) for _ in range(4)), lang))
+    return out
+
+
+@pytest.mark.parametrize("text, lang", [
+    ("The new arrivals were moved from the hotel to a barracks on the edge of town.", "en"),
+    ("Les sans-papiers occupent depuis lundi la bourse du travail.", "fr"),
+    ("Les nouveaux arrivants dorment sous les ponts du canal.", "fr"),
+    ("Los menores no acompañados duermen en el suelo del centro de acogida.", "es"),
+    ("Die Neuankömmlinge wurden in einer Turnhalle untergebracht.", "de"),
+    ("I nuovi arrivati sono stati trasferiti in un centro a Bari.", "it"),
+])
+def test_implicit_references_are_left_to_the_embedding(text: str, lang: str) -> None:
+    lexicon = load_lexicon()
+    score = relevance_score("", text, lang, lexicon)
+    assert score >= lexicon.sure or uncertain("", text, lang, score, lexicon)
+
+
+def test_word_salad_and_sure_items_never_cost_an_encoder_pass(model: Any) -> None:
+    lexicon = load_lexicon()
+    salad = _salad(200)
+    assert not any(uncertain(t, x, lang, relevance_score(t, x, lang, lexicon), lexicon) for t, x, lang in salad)
+    sure = ("Migrants and refugees", "Asylum seekers and migrants wait for a decision on their asylum claims.", "en")
+    docs = [*salad[:3], sure]
+    lexical = [relevance_score(t, x, lang, lexicon) for t, x, lang in docs]
+    assert lexical[3] >= lexicon.sure
+    assert cascade(docs, lexical, lexicon, model) == lexical  # nothing asked: the scores are the lexicon's
+
+
+def test_the_default_classifier_passes_implicit_migration_and_keeps_look_alikes_out(classifier: Any) -> None:
+    assert Settings().relevance_embedding and classifier.relevance_model is not None
+    items = [Article(url="a", outlet="o", lang="es",
+                     text="Los menores no acompañados duermen en el suelo del centro de acogida de Ceuta."),
+             Article(url="b", outlet="o", lang="en",
+                     text="New arrivals at the zoo include two snow leopards from a breeding programme."),
+             Article(url="c", outlet="o", lang="en", text="The council approved a new cycle lane by the river.")]
+    out = classify_batch(items, classifier, gate=Settings().relevance_gate)
+    assert [a.hate is not None for a in out] == [True, False, False]
+    lexicon_only = score_batch(items, classifier.lexicon)
+    assert lexicon_only[0].relevance == 0.0  # the lexicon alone would have dropped it
+
+
+@pytest.mark.parametrize("split, min_precision, min_recall", [("test.jsonl", 0.80, 0.84), ("hard:test", 0.85, 0.85)])
+def test_default_gate_quality_on_held_out_passages(model: Any, tmp_path: Path, split: str,
+                                                   min_precision: float, min_recall: float) -> None:
+    path = DATA_DIR / split
+    if split.startswith("hard:"):
+        rows = (DATA_DIR / "hard.jsonl").read_text(encoding="utf-8").splitlines()
+        path = tmp_path / "hard_test.jsonl"
+        path.write_text("\n".join(r for r in rows if '"split": "test"' in r) + "\n", encoding="utf-8")
+    passages = load_passages(path)
+    scores, _ = score_passages(model, passages)
+    m = metrics(np.array([p.label for p in passages]), (scores >= Settings().relevance_gate).astype(int))
+    assert m["precision"] >= min_precision and m["recall"] >= min_recall, m
+
+
+def test_lexicon_only_is_still_a_setting(classifier: Any) -> None:
+    lexicon_only = replace(classifier, relevance_model=None)
+    text = "Los menores no acompañados duermen en el suelo del centro de acogida de Ceuta."
+    (out,) = classify_batch([Article(url="a", outlet="o", lang="es", text=text)], lexicon_only, gate=0.1)
+    assert out.hate is None and out.relevance == 0.0
