@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import random
-import re
 from pathlib import Path
 
 from fastapi.testclient import TestClient
@@ -18,16 +17,10 @@ from pipeline.db import articles, results, review
 from pipeline.db.database import Database
 from pipeline.web.app import WebConfig, create_app
 from pipeline.web.auth import hash_password
+from tests.web.support import csrf
 
 PASSWORD = "correct horse battery"
 SENTENCE = "Migrants <b>cost</b> the town 3 million euros a year & more."
-
-
-def csrf(html: str) -> str:
-    """The first CSRF token in a page's form."""
-    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert found, html[:500]
-    return found.group(1)
 
 
 def login(app: object, name: str) -> TestClient:

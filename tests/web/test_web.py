@@ -21,13 +21,13 @@ from typer.testing import CliRunner
 
 from benchmarks.serve_bench import MODEL, seed, synthetic
 from pipeline.cli import app as cli_app
-from pipeline.db import articles, rankings, results, review
+from pipeline.db import articles, results, review
 from pipeline.db.database import Database
 from pipeline.web.app import WebConfig, create_app
-from pipeline.web.auth import hash_password
 from pipeline.web.export import label_of
 from pipeline.web.highlight import safe_url, segments
 from pipeline.web.stats import agreement, cohen_kappa, robust_z, spikes
+from tests.web.support import accounts_and_snapshot, csrf
 
 ROLES = ("monitor", "lead", "council", "authority", "admin")
 PASSWORD = "correct horse battery"
@@ -46,13 +46,7 @@ def web_db(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str]]:
     with database.held():
         articles.insert_articles(database, spike, None)
         results.save_classifications(database, spike, MODEL, 0.2)
-    digest = hash_password(PASSWORD)
-    for name, role in USERS.items():
-        assert review.create_user(database, name, role, digest)
-    rankings.save_snapshot(database, {"id": "snap-1", "year": 2026, "rubric_version": "bench-rubric", "models": {},
-                                      "parameters": {}, "article_ids": ids},
-                           [{"category": "overall", "outlet_id": "outlet-1", "rank": 1, "score": 80.0, "ci_low": 70.0,
-                             "ci_high": 90.0, "n_articles": 12, "status": "ranked"}])
+    accounts_and_snapshot(database, USERS, PASSWORD, ids)
     return db, ids
 
 
@@ -62,13 +56,6 @@ def web_app(web_db: tuple[Path, list[str]]) -> Iterator[Any]:
     app = create_app(WebConfig(db=web_db[0], secure_cookies=False))
     with TestClient(app):
         yield app
-
-
-def csrf(html: str) -> str:
-    """The CSRF token in a page's form."""
-    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert found, html[:500]
-    return found.group(1)
 
 
 def client_for(app: Any, user: str | None) -> TestClient:

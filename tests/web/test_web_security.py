@@ -4,7 +4,6 @@ the security headers for out-of-range parameters."""
 
 from __future__ import annotations
 
-import re
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -18,13 +17,14 @@ from typer.testing import CliRunner
 from benchmarks.serve_bench import seed
 from pipeline.cli import app as cli_app
 from pipeline.core.errors import ConfigError
-from pipeline.db import rankings, review
+from pipeline.db import review
 from pipeline.db.database import Database
 from pipeline.web import auth
 from pipeline.web.app import WebConfig, create_app
 from pipeline.web.auth import hash_password, verify_password
 from pipeline.web.limits import RateLimit
 from pipeline.web.passwords import check_password
+from tests.web.support import accounts_and_snapshot, csrf
 
 PASSWORD = "tidal meadow lantern"
 USERS = {"mia": "monitor", "lea": "lead", "ada": "admin", "cora": "council", "pat": "monitor", "dee": "monitor"}
@@ -36,13 +36,7 @@ def web_db(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str]]:
     db = tmp_path_factory.mktemp("websec") / "websec.duckdb"
     database = Database.open(db)
     ids = seed(database, 20)
-    digest = hash_password(PASSWORD)
-    for name, role in USERS.items():
-        assert review.create_user(database, name, role, digest)
-    rankings.save_snapshot(database, {"id": "snap-1", "year": 2026, "rubric_version": "bench-rubric", "models": {},
-                                      "parameters": {}, "article_ids": ids},
-                           [{"category": "overall", "outlet_id": "outlet-1", "rank": 1, "score": 80.0, "ci_low": 70.0,
-                             "ci_high": 90.0, "n_articles": 12, "status": "ranked"}])
+    accounts_and_snapshot(database, USERS, PASSWORD, ids)
     return db, ids
 
 
@@ -52,13 +46,6 @@ def web_app(web_db: tuple[Path, list[str]]) -> Iterator[Any]:
     app = create_app(WebConfig(db=web_db[0], secure_cookies=False))
     with TestClient(app):
         yield app
-
-
-def csrf(html: str) -> str:
-    """The CSRF token in a page's form."""
-    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert found, html[:500]
-    return found.group(1)
 
 
 def signed_in(app: Any, user: str, password: str = PASSWORD) -> TestClient:
