@@ -35,22 +35,19 @@ def model_settings(settings: Settings) -> Settings:
     return replace(settings, **{name: getattr(defaults, name) for name in NOT_MODEL_SETTINGS})
 
 
-# The classifier each model configuration uses now: its fact-checks follow the database's, checked per chunk.
+# The classifier of each model configuration in this process: loaded once, its fact-checks following the
+# database's (checked per chunk).
 _CURRENT: dict[Settings, Classifier] = {}
 
 
 def classifier(settings: Settings) -> Classifier:
     """The classifier, loaded once per worker process; fact-checks imported since are added to its matcher."""
     key = model_settings(settings)
-    _CURRENT[key] = clf = refreshed(_CURRENT.get(key) or _classifier(key), settings.db)
+    if key not in _CURRENT:
+        LOADS[os.getpid()] += 1
+        _CURRENT[key] = classifier_for(key)
+    _CURRENT[key] = clf = refreshed(_CURRENT[key], settings.db)
     return clf
-
-
-@lru_cache(maxsize=2)
-def _classifier(settings: Settings) -> Classifier:
-    """Load the models for one model configuration (cached per process)."""
-    LOADS[os.getpid()] += 1
-    return classifier_for(settings)
 
 
 @lru_cache(maxsize=2)

@@ -17,8 +17,10 @@ import hashlib
 import json
 import re
 import sys
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
+
+from models.evaluation.suite import Case
 
 HERE = Path(__file__).resolve().parent
 LANGS = ("en", "fr", "es", "de", "it")
@@ -35,20 +37,6 @@ FUNCTIONALITIES = ("derogation", "dehumanisation", "threat_direct", "threat_norm
 # the halves and unlock the test half.
 SALT = "functional-v2/648/"
 _SLOT = re.compile(r"\{([^{}]+)\}")
-
-
-@dataclass(frozen=True)
-class Row:
-    """One output case, in the field order of the JSONL files."""
-
-    id: str
-    lang: str
-    functionality: str
-    target_group: str
-    label: str
-    text: str
-    split: str
-    family: str
 
 
 def split_of(family: str) -> str:
@@ -73,7 +61,7 @@ def _check(lang: str, n: int, member: tuple[str, str, str, str]) -> None:
         raise ValueError(f"source/{lang}.txt line {n}: unknown functionality, target or label in {member}")
 
 
-def parse(lang: str, source: str) -> list[Row]:
+def parse(lang: str, source: str) -> list[Case]:
     """The cases of one language's source text, in file order, each with its family and split."""
     groups: dict[str, dict[str, str]] = {}
     families: list[tuple[str, list[tuple[str, str, str, str]]]] = []
@@ -101,7 +89,7 @@ def parse(lang: str, source: str) -> list[Row]:
     for head, members in families:
         family = f"{lang}-{hashlib.sha1(head.encode()).hexdigest()[:8]}"
         for i, (functionality, target, label, text) in enumerate(members, 1):
-            rows.append(Row(f"{family}-{i}", lang, functionality, target, LABELS[label], text, split_of(family),
+            rows.append(Case(f"{family}-{i}", lang, functionality, target, LABELS[label], text, split_of(family),
                             family))
     return rows
 
