@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from benchmarks.measure import peak_rss_mb, timed
+from models.hate.finetuned import FinetunedHateModel
 from pipeline.classify.classifier import Classifier, classify_batch
 from pipeline.core.config import BACKENDS, Settings
 from pipeline.core.record import Article
@@ -32,15 +33,45 @@ def corpora(quick: bool) -> dict[str, list[Article]]:
 
 def bare_encoder(clf: Classifier, texts: Sequence[str]) -> None:
     """The encoders' forward passes on whole texts in input order, fixed batches: the floor to beat."""
+    if isinstance(clf.hate, FinetunedHateModel):
+        return bare_finetuned(clf.hate, texts)
     for enc in clf.hate.encoders:
         batch = getattr(enc, "batch_size", 64)
         for start in range(0, len(texts), batch):
             enc.encode(list(texts[start:start + batch]))
 
 
+def bare_finetuned(model: FinetunedHateModel, texts: Sequence[str]) -> None:
+    """The fine-tuned model's own encoder forward on whole texts (up to 512 tokens) in input order, fixed batches."""
+    import torch
+
+    from models.hate.network import encode
+
+    net = model.net
+    with torch.inference_mode():
+        for start in range(0, len(texts), net.batch_size):
+            net.model.encoder(**encode(net.tokenizer, texts[start:start + net.batch_size], 512, net.device))
+
+
+def naive_finetuned(model: FinetunedHateModel, texts: Sequence[str]) -> Callable[[], None]:
+    """One text at a time, whole (up to 512 tokens), through the fine-tuned classifier."""
+    import torch
+
+    from models.hate.network import encode
+
+    def run() -> None:
+        with torch.inference_mode():
+            for text in texts:
+                model.net.model(**encode(model.net.tokenizer, [text], 512, model.net.device))
+    return run
+
+
 def naive_pipeline(clf: Classifier, texts: Sequence[str]) -> Callable[[], None]:
     """One text at a time through a transformers feature-extraction pipeline, then the head."""
     from transformers import pipeline
+
+    if isinstance(clf.hate, FinetunedHateModel):
+        return naive_finetuned(clf.hate, texts)
 
     from models.encoders.base import resolve_model_path
     from models.features import lexicon_features, model_text
@@ -64,7 +95,11 @@ def run_benchmark(settings: Settings, quick: bool = False, say: Callable[[str], 
                   backends: Sequence[str] = BACKENDS) -> dict[str, Any]:
     """Measure each corpus with each backend; the speed-ups are ratios of times measured here, in this process.
     The top-level figures are the default backend's (settings.backend) on short posts."""
+    from models.hate.loading import is_finetuned, resolve_head
+
     order = [settings.backend] + [b for b in backends if b != settings.backend]
+    if is_finetuned(resolve_head(settings.head)):  # the fine-tuned model runs in torch only
+        order, settings = ["torch"], replace(settings, backend="torch")
     clfs = {b: classifier_for(replace(settings, backend=b)) for b in order}
     out: dict[str, Any] = {"quick": quick, "python": platform.python_version(), "backend": settings.backend,
                            "backends": order, "corpora": {}}
@@ -79,13 +114,20 @@ def run_benchmark(settings: Settings, quick: bool = False, say: Callable[[str], 
             row["speedup_vs_torch"] = round(torch_time / row.pop("seconds"), 3) if torch_time else None
         out["corpora"][name] = {**rows[settings.backend], "naive_texts_per_s": round(len(texts) / t_naive, 1),
                                 "by_backend": rows}
-    from models.evaluation.functional import load_cases, run_suite
-
-    out["functional"] = run_suite(clfs[settings.backend].hate, load_cases())
+    out["functional"] = functional_v2(clfs[settings.backend].hate)
     short = out["corpora"]["short"]
     out.update(texts_per_s=short["texts_per_s"], ratio_to_bare_encoder=short["ratio_to_bare_encoder"],
                speedup_vs_naive=short["speedup_vs_naive"], peak_rss_mb=peak_rss_mb())
     return out
+
+
+def functional_v2(model: Any) -> dict[str, Any]:
+    """The functional suite v2's dev half (the test half is reported by `xenowatch eval --suite v2 --split test`)."""
+    from models.evaluation.suite import load_cases, score_cases
+
+    cases = load_cases("dev")
+    results = model.predict([("", c.text) for c in cases], [c.lang for c in cases])
+    return score_cases(cases, [r.hate for r in results])
 
 
 def _measure(clf: Classifier, articles: list[Article], texts: list[str], t_naive: float) -> dict[str, Any]:
@@ -111,9 +153,9 @@ def format_table(result: dict[str, Any]) -> str:
     lines.append(f"peak RSS {result['peak_rss_mb']} MiB (whole process, all backends); "
                  f"default backend {result['backend']}")
     if "functional" in result:
-        from models.evaluation.functional import format_suite
+        from models.evaluation.suite import format_scores
 
-        lines.append(format_suite(result["functional"]))
+        lines.append("functional suite v2, dev half:\n" + format_scores(result["functional"]))
     for key, m in result.get("quality", {}).items():
         lines.append(f"quality {key:<26} n={m['n']:<5} P={m['precision']:.3f} R={m['recall']:.3f} "
                      f"F1={m['f1']:.3f} AUC={m['auc']}")

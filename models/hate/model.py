@@ -13,7 +13,6 @@ import numpy as np
 from models.encoders.base import Encoder
 from models.features import HateLexicon, lexicon_features, load_hate_lexicon, model_text
 from models.skops_io import load_allowed
-from pipeline.core.config import Settings
 from pipeline.core.errors import ModelError
 from pipeline.core.record import HateResult, Span
 from pipeline.core.text import sentence_spans
@@ -48,12 +47,13 @@ def windows(spans: Sequence[tuple[int, int]], limit: int = WINDOW_CHARS) -> list
     return out
 
 
-def units_of(title: str, text: str, doc: int, lexicon: HateLexicon | None = None) -> list[Unit]:
+def units_of(title: str, text: str, doc: int, lexicon: HateLexicon | None = None,
+             limit: int = WINDOW_CHARS) -> list[Unit]:
     """The title and the windows of the text; with a lexicon, also each sentence of a longer window
     that names a dehumanising term or a threat, so that one hateful sentence is not diluted."""
     units = [Unit(doc, "title", 0, len(title))] if title.strip() else []
     spans = sentence_spans(text)
-    for start, end in windows(spans):
+    for start, end in windows(spans, limit):
         units.append(Unit(doc, "text", start, end))
         inside = [(s, e) for s, e in spans if start <= s and e <= end]
         if lexicon is not None and len(inside) > 1:
@@ -81,6 +81,8 @@ def featurize(texts: Sequence[str], encoders: Sequence[Encoder], lexicon: HateLe
 
 class HateModel:
     """Scores texts by windows of sentences; a document is as hateful as its worst window."""
+
+    window = WINDOW_CHARS
 
     def __init__(self, head: Any, encoders: Sequence[Encoder], meta: dict[str, Any],
                  threshold: float | None = None) -> None:
@@ -120,7 +122,7 @@ class HateModel:
         """Results for (title, text) pairs: the worst window decides, its worst sentence is the evidence.
         `langs` (one per document) picks each document's threshold."""
         cuts = [self.threshold_for(lang) for lang in (langs or [None] * len(docs))]
-        units = [u for i, (title, text) in enumerate(docs) for u in units_of(title, text, i, self.lexicon)]
+        units = [u for i, (title, text) in enumerate(docs) for u in units_of(title, text, i, self.lexicon, self.window)]
         best = _worst(units, self.probabilities([_piece(docs[u.doc], u) for u in units]))
         evidence = self._localise(docs, {d: u for d, (p, u) in best.items() if p >= cuts[d]})
         return [self._result(docs[i], best[i][0], best[i][1], evidence.get(i, best[i][1]), cuts[i])
@@ -137,19 +139,23 @@ class HateModel:
 
     def _result(self, doc: tuple[str, str], score: float, window: Unit, unit: Unit, cut: float) -> HateResult:
         """A document's result: its worst window's score, target and severity; its worst sentence as evidence."""
-        piece = _piece(doc, unit)
-        normalised = model_text(_piece(doc, window))
+        piece, context = _piece(doc, unit), _piece(doc, window)
         hate = score >= cut
-        target = self.lexicon.target(model_text(piece)) or self.lexicon.target(normalised)
-        if target is None and hate:
-            target = self.lexicon.target(model_text(f"{doc[0]}\n{doc[1]}"))
         span = Span(unit.start, unit.end, piece, "hate" if hate else "max", unit.field)
-        return HateResult(hate=hate, score=round(score, 4), target=target,
-                          severity=self._severity(score, normalised, cut) if hate else "none",
+        return HateResult(hate=hate, score=round(score, 4), target=self._target(doc, piece, context, hate),
+                          severity=self._severity(score, context, cut) if hate else "none",
                           evidence=(span,), model=self.tag)
 
-    def _severity(self, score: float, normalised: str, cut: float) -> str:
-        """Severity of a hateful unit (definitions in models/SEVERITY.md)."""
+    def _target(self, doc: tuple[str, str], piece: str, window: str, hate: bool) -> str | None:
+        """The first group the lexicon finds in the evidence, its window, or (when hateful) the whole document."""
+        target = self.lexicon.target(model_text(piece)) or self.lexicon.target(model_text(window))
+        if target is None and hate:
+            target = self.lexicon.target(model_text(f"{doc[0]}\n{doc[1]}"))
+        return target
+
+    def _severity(self, score: float, window: str, cut: float) -> str:
+        """Severity of a hateful window (definitions in models/SEVERITY.md)."""
+        normalised = model_text(window)
         if self.lexicon.threats.search(normalised):
             return "incitement"
         if self.lexicon.dehumanising.search(normalised):
@@ -198,20 +204,3 @@ def _check_head(head: Any, path: Path) -> None:
         names = ", ".join(f"{t.__module__}.{t.__name__}" for t in steps)
         raise ModelError(f"{path} holds {names}, which is not allowed: a head must be the "
                          "StandardScaler + LogisticRegression pipeline that 'xenowatch train' writes")
-
-
-def load_hate_model(folder: Path | None = None, device: str = "cpu", batch_size: int = 64,
-                    threshold: float | None = None, backend: str = "torch",
-                    onnx_dir: Path | None = None) -> HateModel:
-    """The trained head with the encoders it was trained with, run by the torch or the onnx backend."""
-    from models.encoders.registry import load_encoder
-
-    head, meta = load_head(folder or DEFAULT_DIR)
-    encoders = [load_encoder(name, device, batch_size, backend, onnx_dir) for name in meta["encoders"]]
-    return HateModel(head, encoders, meta, threshold)
-
-
-def hate_model_for(settings: Settings) -> HateModel:
-    """The hate model the settings ask for (head, device, batch size, threshold, backend)."""
-    return load_hate_model(settings.head, settings.device, settings.batch_size, settings.hate_threshold,
-                           settings.backend, settings.onnx_dir)

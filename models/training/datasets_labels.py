@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-TARGET_GROUPS = ("migrants_refugees", "religion", "ethnicity_nationality", "other_group", "none")
-KINDS = ("derogation", "dehumanisation", "threat", "animosity", "support_for_hateful_groups")
+from models.hate.network import KINDS, TARGET_GROUPS
+
+__all__ = ["KINDS", "TARGET_GROUPS"]
 
 # The README's mapping of each normalized label; "offensive" is never hate (Davidson, SBIC, GermEval INSULT and
 # PROFANITY), "undecided" (Stormfront relation / idk) is left out.

@@ -7,7 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from models.hate.model import hate_model_for
+from models.hate.finetuned import FinetunedHateModel
+from models.hate.loading import hate_model_for
 from models.training.datasets import load_examples
 from models.training.hate import metrics, sample_per_split
 from pipeline.core.config import Settings
@@ -36,7 +37,8 @@ def bias_audit(settings: Settings, data: Path | None, names: tuple[str, ...],
     from models.training.hate import EMBEDDING_CACHE, cached_scorer
 
     model = hate_model_for(settings)
-    items = template_items(cached_scorer(model, EMBEDDING_CACHE))
+    scorer = model.probabilities if isinstance(model, FinetunedHateModel) else cached_scorer(model, EMBEDDING_CACHE)
+    items = template_items(scorer)
     if data is not None:
         examples = [e for e in sample_per_split(list(load_examples(data, names)), limit, 13)
                     if e.split == "test" and e.lang in LANGS]

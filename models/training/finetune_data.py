@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from models.training.datasets import Example
-from models.training.finetune_model import HEADS, IGNORE, PREFIX
+from models.hate.network import HEADS, IGNORE
 
 
 def balanced_batches(examples: Sequence[Example], batch_size: int, steps: int, seed: int,
@@ -35,11 +35,34 @@ def balanced_batches(examples: Sequence[Example], batch_size: int, steps: int, s
     return batches
 
 
-def encode(tokenizer: Any, texts: Sequence[str], max_length: int, device: str) -> dict[str, Any]:
-    """Prefixed, truncated, padded token ids and attention masks on the device."""
-    enc = tokenizer([PREFIX + t for t in texts], padding=True, truncation=True, max_length=max_length,
-                    return_tensors="pt")
-    return {"input_ids": enc["input_ids"].to(device), "attention_mask": enc["attention_mask"].to(device)}
+LEET = str.maketrans({"a": "4", "e": "3", "i": "1", "o": "0", "s": "$", "t": "7"})
+
+
+def perturb(text: str, rng: np.random.Generator) -> str:
+    """One spelling variation of one word (adjacent swap, deletion, doubled letter, inner space, leet) or two
+    words joined: the kinds of obfuscation hateful posts use, learnt by seeing them in training."""
+    words = text.split(" ")
+    long = [i for i, w in enumerate(words) if len(w) >= 4 and w.isalpha()]
+    if not long:
+        return text
+    i = long[int(rng.integers(len(long)))]
+    w, j = words[i], 1 + int(rng.integers(len(words[i]) - 2))
+    kind = int(rng.integers(6))
+    if kind == 0:
+        w = w[:j] + w[j + 1] + w[j] + w[j + 2:]
+    elif kind == 1:
+        w = w[:j] + w[j + 1:]
+    elif kind == 2:
+        w = w[:j] + w[j] + w[j:]
+    elif kind == 3:
+        w = w[:j] + " " + w[j:]
+    elif kind == 4:
+        w = w.translate(LEET)
+    elif i + 1 < len(words):
+        words[i + 1] = w + words[i + 1]
+        return " ".join(words[:i] + words[i + 1:])
+    words[i] = w
+    return " ".join(words)
 
 
 def targets(examples: Sequence[Example], heads: Sequence[str], device: str) -> dict[str, Any]:

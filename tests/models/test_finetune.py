@@ -10,9 +10,11 @@ import pytest
 from typer.testing import CliRunner
 
 from models.training.datasets import Example
-from models.training.finetune import FinetuneConfig, finetune, load_finetuned, predict
-from models.training.finetune_data import balanced_batches, targets
-from models.training.finetune_model import IGNORE, WEIGHTS_FILE
+from models.hate.finetuned import load_finetuned
+from models.hate.finetuned import logits_of as predict
+from models.hate.network import IGNORE, WEIGHTS_FILE
+from models.training.finetune import FinetuneConfig, finetune
+from models.training.finetune_data import balanced_batches, perturb, targets
 from pipeline.cli import app
 from pipeline.core.errors import ModelError
 
@@ -94,7 +96,10 @@ def test_two_steps_write_safetensors_and_meta_that_reload_to_the_same_logits(dat
     before = predict(trained.model, trained.tokenizer, texts, 64, "cpu")
     after = predict(model, tokenizer, texts, 64, "cpu")
     for head in ("hate", "target", "kind"):
-        np.testing.assert_allclose(after[head], before[head], rtol=0, atol=1e-6)
+        # Saved in half precision: the same logits to about three decimals.
+        np.testing.assert_allclose(after[head], before[head], rtol=0, atol=5e-3)
+    with safe_open(str(config.out / WEIGHTS_FILE), "pt") as f:
+        assert {str(f.get_tensor(n).dtype) for n in names} == {"torch.float16"}
 
 
 def test_weights_trained_with_other_frozen_layers_are_refused(data: Path, base: Path, tmp_path: Path) -> None:
@@ -139,3 +144,42 @@ def test_cli_train_arch_finetune(data: Path, base: Path, tmp_path: Path) -> None
     assert result.exit_code != 0 and "--arch finetune needs --out" in str(result.exception)
     result = runner.invoke(app, [*args, "--out", str(out), "--freeze-layers", "9"])
     assert result.exit_code != 0 and "--freeze-layers 9 is out of range" in str(result.exception)
+
+
+def test_perturb_changes_one_word_the_way_obfuscated_posts_do() -> None:
+    rng = np.random.default_rng(3)
+    text = "refugees are vermin and should leave"
+    variants = {perturb(text, rng) for _ in range(200)}
+    assert len(variants - {text}) > 20
+    assert any(len(v.split()) == 5 for v in variants) and any(len(v.split()) == 7 for v in variants), \
+        "two words joined, one word split"
+    assert any(any(ch.isdigit() or ch == "$" for ch in v) for v in variants), "leet"
+    for v in variants:
+        changed = [a for a, b in zip(text.split(), v.split()) if a != b]
+        assert abs(len(v) - len(text)) <= 1 or len(changed) <= 2
+    assert perturb("a b c", rng) == "a b c", "no word long enough: unchanged"
+
+
+def test_leave_one_dataset_out_scores_the_left_out_test_split(data: Path, base: Path, tmp_path: Path) -> None:
+    french = tmp_path / "data"
+    import shutil
+
+    shutil.copytree(data, french)
+    (french / "ftr_french_racism").mkdir()
+    ftr = [{**r, "lang": "fr", "source_id": f"ftr:{i}", "split": "all", "labels": {}} for i, r in enumerate(rows())]
+    (french / "ftr_french_racism" / "ftr_french_racism.normalized.jsonl").write_text(
+        "\n".join(json.dumps(r) for r in ftr), encoding="utf-8")
+    result = CliRunner().invoke(app, ["train", "--arch", "finetune", "--data", str(french), "--datasets",
+                                      "hatemojibuild,ftr_french_racism", "--base", str(base), "--steps", "2",
+                                      "--batch-size", "4", "--freeze-layers", "2", "--out", str(tmp_path / "lodo"),
+                                      "--leave-out", "hatemojibuild,lang:fr"])
+    assert result.exit_code == 0, result.output
+    table = json.loads((tmp_path / "lodo" / "lodo.json").read_text())
+    assert sorted(table["rows"]) == ["hatemojibuild -> hatemojibuild/en", "lang:fr -> ftr_french_racism/fr"]
+    row = table["rows"]["hatemojibuild -> hatemojibuild/en"]
+    assert row["n"] == 6 and 0 <= row["macro_f1"] <= 1 and row["threshold"] > 0
+    assert not (tmp_path / "lodo" / WEIGHTS_FILE).exists(), "leave-out runs save no weights"
+    bad = CliRunner().invoke(app, ["train", "--arch", "finetune", "--data", str(french), "--datasets",
+                                   "hatemojibuild", "--base", str(base), "--out", str(tmp_path / "x"),
+                                   "--leave-out", "mlma"])
+    assert bad.exit_code != 0 and "--leave-out mlma: not among --datasets" in str(bad.exception)

@@ -57,7 +57,7 @@ def test_onnx_matches_torch_on_any_batch(exported: tuple[Path, str]) -> None:
 
 @pytest.mark.slow
 def test_backend_setting_gives_the_same_classification(exported: tuple[Path, str], classifier: Any) -> None:
-    from models.hate.model import hate_model_for
+    from models.hate.loading import hate_model_for
 
     model = hate_model_for(Settings(backend="onnx", onnx_dir=exported[0]))
     assert type(model.encoders[0]).__name__ == "OnnxEncoder"

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from models.hate.model import load_hate_model, load_head
+from models.hate.loading import load_hate_model
+from models.hate.model import load_head
 from pipeline.cli import app
 from pipeline.core.errors import ModelError
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from models.training.datasets_labels import KINDS, TARGET_GROUPS
 from pipeline.core.errors import ModelError
+
+TARGET_GROUPS = ("migrants_refugees", "religion", "ethnicity_nationality", "other_group", "none")
+KINDS = ("derogation", "dehumanisation", "threat", "animosity", "support_for_hateful_groups")
 
 PREFIX = "query: "  # e5 is trained with this prefix for anything that is not a retrieval passage
 WEIGHTS_FILE = "finetuned.safetensors"
@@ -72,7 +75,8 @@ def save_trainable(model: Any, path: Path) -> int:
     """Write only the trainable weights as safetensors; returns the number of parameters written."""
     from safetensors.torch import save_file
 
-    state = trainable_state(model)
+    # Half precision halves the shipped file; loading casts back to float32 (no decision changed on the suites).
+    state = {name: t.half() if t.is_floating_point() else t for name, t in trainable_state(model).items()}
     path.parent.mkdir(parents=True, exist_ok=True)
     save_file(state, str(path), metadata={"format": "pt"})
     return sum(t.numel() for t in state.values())
@@ -80,11 +84,12 @@ def save_trainable(model: Any, path: Path) -> int:
 
 def load_trainable(model: Any, path: Path) -> None:
     """Put saved trainable weights into a freshly built classifier; refuse a file that does not match it."""
+    from safetensors import SafetensorError
     from safetensors.torch import load_file
 
     try:
         state = load_file(str(path))
-    except (OSError, RuntimeError) as exc:
+    except (OSError, RuntimeError, SafetensorError) as exc:
         raise ModelError(f"cannot read fine-tuned weights {path}: {exc}; train again with "
                          "`xenowatch train --arch finetune`") from exc
     expected = set(trainable_state(model))
@@ -98,3 +103,10 @@ def load_trainable(model: Any, path: Path) -> None:
             raise ModelError(f"{path}: {name} has shape {tuple(tensor.shape)}, the classifier "
                              f"{tuple(params[name].shape)}; rebuild it on the base encoder it was trained on")
         params[name].data.copy_(tensor)
+
+
+def encode(tokenizer: Any, texts: Sequence[str], max_length: int, device: str) -> dict[str, Any]:
+    """Prefixed, truncated, padded token ids and attention masks on the device."""
+    enc = tokenizer([PREFIX + t for t in texts], padding=True, truncation=True, max_length=max_length,
+                    return_tensors="pt")
+    return {"input_ids": enc["input_ids"].to(device), "attention_mask": enc["attention_mask"].to(device)}
