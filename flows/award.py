@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -28,9 +29,18 @@ def write_report(settings: Settings, out: Path, year: int, lines: list[Any], sna
     return jobs.report_year(Database(settings.db), out, year, lines, snapshot)
 
 
+def last_year() -> int:
+    """The year that ended last: what a January run ranks."""
+    return date.today().year - 1
+
+
 @flow(name="xenowatch-award")
-def award_flow(settings: Settings, year: int, out: Path) -> dict[str, Any]:
-    """Rank a year -> snapshot -> report."""
+def award_flow(settings: Settings | None = None, year: int | None = None, out: Path | None = None) -> dict[str, Any]:
+    """Rank a year -> snapshot -> report. A deployment's run passes nothing: the settings come from the worker's
+    environment (XENOWATCH_*), the year is the last one, and the report goes to reports/YEAR."""
+    settings = settings or load_settings()
+    year = year or last_year()
+    out = out or Path("reports") / str(year)
     lines, snapshot, new = rank_year(settings, year)
     index = write_report(settings, out, year, lines, snapshot)
     return {"lines": lines, "snapshot": snapshot, "new_snapshot": new, "report": index}

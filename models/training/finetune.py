@@ -14,12 +14,11 @@ from typing import Any
 
 import numpy as np
 
+from models.hate.finetuned import META_FILE, logits_of, sigmoid
+from models.hate.network import WEIGHTS_FILE, build_classifier, encode, save_trainable
 from models.training.datasets import DATASETS, Example, load_examples
 from models.training.datasets_split import dedupe
-from models.hate.finetuned import META_FILE, logits_of, sigmoid
-from models.hate.network import encode
 from models.training.finetune_data import balanced_batches, linear_schedule, loss, perturb, targets
-from models.hate.network import WEIGHTS_FILE, build_classifier, save_trainable
 
 Progress = Callable[[str], None]
 

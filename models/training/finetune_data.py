@@ -7,8 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from models.training.datasets import Example
 from models.hate.network import HEADS, IGNORE
+from models.training.datasets import Example
 
 
 def balanced_batches(examples: Sequence[Example], batch_size: int, steps: int, seed: int,

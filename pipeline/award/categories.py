@@ -4,16 +4,30 @@ type, most improved), sex-disaggregated indicators, and the snapshot that freeze
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
-from pipeline.award.rank import OutletBins, OutletScore, assign_ranks, rank_bins, snapshot_of, with_changes
+from pipeline.award.hateflag import RULES, award_row
+from pipeline.award.rank import (
+    Draws,
+    OutletBins,
+    OutletScore,
+    assign_ranks,
+    input_key,
+    rank_with_draws,
+    snapshot_of,
+    with_changes,
+)
+from pipeline.award.ties import change_draws, interval, with_uncertainty
 from pipeline.core.errors import InputError
 from pipeline.core.outlets import Outlet
 from pipeline.core.record import ScoredRow
-from pipeline.rubric.score import Rubric, apply_verdict
+from pipeline.rubric.score import Rubric
+
+ROW_KEY = ("category", "outlet_id", "rank", "score", "ci_low", "ci_high", "n_articles", "status", "change",
+           "rank_low", "rank_high", "p_first", "change_low", "change_high")
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,13 +42,15 @@ class AwardInput:
 
 @dataclass(frozen=True, slots=True)
 class YearScores:
-    """A year's scores as the database holds them: the scored rows, per-outlet histograms of their
-    scores (ranked media types only), reviewers' verdicts on them and the reviewed rows' rubric results."""
+    """A year's scores as the database holds them: the ranked articles' rows, per-outlet histograms of their
+    scores, reviewers' verdicts on them, the reviewed rows' rubric results and those of unreviewed
+    articles with a hate-speech flag (whose award score may differ from the stored one)."""
 
     rows: list[ScoredRow]
     bins: list[OutletBins]
     verdicts: dict[str, dict[str, Any]]
     reviewed: list[dict[str, Any]]
+    flagged: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,9 +64,12 @@ class AwardData:
     evidence: list[dict[str, Any]]
 
 
-def overall(scores: YearScores, spec: AwardInput, outlets: dict[str, Outlet]) -> list[OutletScore]:
-    """The overall ranking of a year from its per-outlet histograms, with reviewed articles' scores changed."""
-    return rank_bins(with_changes(scores.bins, verdict_changes(scores, spec.rubric)), outlets, spec.min_articles)
+def overall(scores: YearScores, spec: AwardInput, outlets: dict[str, Outlet]) -> tuple[list[OutletScore], Draws]:
+    """The overall ranking of a year from its per-outlet histograms, articles scored as the award counts them
+    (reviewers' verdicts, hate-flag rules), with rank ranges; and each ranked outlet's resampled scores."""
+    bins = with_changes(scores.bins, award_changes(scores, spec.rubric))
+    lines, draws = rank_with_draws(bins, outlets, spec.min_articles)
+    return with_uncertainty(lines, draws), draws
 
 
 def to_bins(raw: Iterable[tuple[str, list[int], list[int], list[float]]]) -> list[OutletBins]:
@@ -59,39 +78,60 @@ def to_bins(raw: Iterable[tuple[str, list[int], list[int], list[float]]]) -> lis
             for oid, k, c, s in raw]
 
 
-def verdict_changes(scores: YearScores, rubric: Rubric) -> list[tuple[str, float, float]]:
-    """(outlet, old score, new score) of each reviewed article with a verdict."""
+def award_changes(scores: YearScores, rubric: Rubric) -> list[tuple[str, float, float]]:
+    """(outlet, stored score, award score) of each article that the award counts differently from the rubric:
+    reviewed ones, and unreviewed flags below the confidence the award asks or repeating a penalised phrase."""
     old = {r.article_id: r for r in scores.rows}
-    return [(old[r["id"]].outlet_id, old[r["id"]].score,
-             apply_verdict(r["criteria"], scores.verdicts[r["id"]], rubric)[0]) for r in scores.reviewed]
+    rows = [*scores.reviewed, *(r for r in scores.flagged if r["id"] not in scores.verdicts)]
+    out = []
+    for row in rows:
+        if row["id"] in old:
+            new = award_row(row, scores.verdicts.get(row["id"]), rubric)["score"]
+            if new != old[row["id"]].score:
+                out.append((old[row["id"]].outlet_id, old[row["id"]].score, float(new)))
+    return out
 
 
-def categories(lines: Sequence[OutletScore]) -> list[OutletScore]:
-    """The overall lines re-ranked within each country and each media type."""
+def categories(lines: Sequence[OutletScore], draws: Draws) -> list[OutletScore]:
+    """The overall lines re-ranked within each country and each media type, rank ranges within the group."""
     out: list[OutletScore] = []
     for attr in ("country", "media_type"):
         groups = sorted({getattr(ln, attr) or "unknown" for ln in lines})
         for g in groups:
             members = [replace(ln, rank=None, category=f"{attr}:{g}") for ln in lines
                        if (getattr(ln, attr) or "unknown") == g]
-            out.extend(assign_ranks(members))
+            out.extend(with_uncertainty(assign_ranks(members), draws))
     return out
 
 
-def most_improved(lines: Sequence[OutletScore], previous: Sequence[OutletScore], year: int) -> list[OutletScore]:
-    """Change of each ranked outlet's score on the previous year; 'not enough data' without one."""
-    before = {ln.outlet_id: ln.score for ln in previous if ln.status == "ranked"}
-    out = []
+def most_improved(lines: Sequence[OutletScore], previous: Sequence[OutletScore], year: int, draws: Draws,
+                  before: Draws) -> list[OutletScore]:
+    """Change of each ranked outlet's score on the previous year, with its 95 % interval. Only a change whose
+    interval lies above zero is an improvement that can win; 'not enough data' without a previous score."""
+    prev = {ln.outlet_id: ln for ln in previous if ln.status == "ranked"}
+    out, changes = [], {}
     for ln in lines:
         if ln.status != "ranked":
             continue
-        prev = before.get(ln.outlet_id)
-        if prev is None or ln.score is None:
-            why = f"not enough data in {year - 1}" if before else f"not enough data: no ranking for {year - 1}"
-            out.append(replace(ln, rank=None, category="most_improved", status=why))
-        else:
-            out.append(replace(ln, rank=None, category="most_improved", change=round(ln.score - prev, 1)))
-    return assign_ranks(out, key="change")
+        line = replace(ln, rank=None, rank_low=None, rank_high=None, p_first=None, category="most_improved")
+        p = prev.get(ln.outlet_id)
+        if p is None or ln.score is None or p.score is None:
+            why = f"not enough data in {year - 1}" if prev else f"not enough data: no ranking for {year - 1}"
+            out.append(replace(line, status=why))
+            continue
+        changes[ln.outlet_id] = change_draws(draws[ln.outlet_id], before[ln.outlet_id])
+        low, high = interval(changes[ln.outlet_id])
+        change = round(ln.score - p.score, 1)
+        out.append(replace(line, change=change, change_low=low, change_high=high,
+                           status=improvement_status(change, low)))
+    return with_uncertainty(assign_ranks(out, key="change"), changes, key="change")
+
+
+def improvement_status(change: float, low: float) -> str:
+    """'ranked' for an improvement beyond the uncertainty, else why the outlet cannot win."""
+    if low > 0:
+        return "ranked"
+    return "no improvement" if change <= 0 else "improvement within the uncertainty"
 
 
 def indicators(rows: Sequence[dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -118,23 +158,16 @@ def indicators(rows: Sequence[dict[str, Any]]) -> dict[str, dict[str, Any]]:
 def rank_award(data: AwardData, spec: AwardInput) -> tuple[list[OutletScore], dict[str, Any]]:
     """The overall ranking and the snapshot with every category, verdicts and indicators."""
     verdicts = data.current.verdicts
-    lines = overall(data.current, spec, data.outlets)
-    previous = overall(data.previous, replace(spec, year=spec.year - 1), data.outlets)
-    every = lines + categories(lines) + most_improved(lines, previous, spec.year)
-    evidence = [_with_verdict(row, verdicts, spec.rubric) for row in data.evidence]
+    lines, draws = overall(data.current, spec, data.outlets)
+    previous, before = overall(data.previous, replace(spec, year=spec.year - 1), data.outlets)
+    every = lines + categories(lines, draws) + most_improved(lines, previous, spec.year, draws, before)
+    evidence = [award_row(row, verdicts.get(row["id"]), spec.rubric) for row in data.evidence]
     details = {"indicators": indicators(evidence),
                "previous": {"year": spec.year - 1, "ranked": sum(1 for ln in previous if ln.status == "ranked")}}
     snapshot = snapshot_of(spec.year, data.current.rows, every, spec.rubric.version, spec.model,
-                           spec.min_articles, verdicts, details)
+                           spec.min_articles, verdicts, details,
+                           inputs=input_key(data.previous.rows, data.previous.verdicts), rules=RULES)
     return lines, snapshot
-
-
-def _with_verdict(row: dict[str, Any], verdicts: dict[str, dict[str, Any]], rubric: Rubric) -> dict[str, Any]:
-    """A rubric result row, its score and criteria changed by the reviewer's verdict when there is one."""
-    if row["id"] not in verdicts:
-        return row
-    score, criteria = apply_verdict(row["criteria"], verdicts[row["id"]], rubric)
-    return {**row, "score": score, "criteria": criteria}
 
 
 def audit_input(stored: dict[str, Any], rubric: Rubric) -> AwardInput:
@@ -149,9 +182,8 @@ def audit_input(stored: dict[str, Any], rubric: Rubric) -> AwardInput:
 def compare_snapshots(stored: dict[str, Any], now: dict[str, Any]) -> dict[str, Any]:
     """Whether a recomputed snapshot reproduces a stored one (with its stored rows) exactly, and what differs."""
     before, after = set(stored["article_ids"]), set(now["article_ids"])
-    key = ("category", "outlet_id", "rank", "score", "ci_low", "ci_high", "n_articles", "status", "change")
-    rows_now = sorted(tuple(r[k] for k in key) for r in now["rows"])
-    rows_then = sorted(tuple(r[k] for k in key) for r in stored["stored_rows"])
+    rows_now = sorted(tuple(str(r.get(k)) for k in ROW_KEY) for r in now["rows"])
+    rows_then = sorted(tuple(str(r.get(k)) for k in ROW_KEY) for r in stored["stored_rows"])
     changed = sorted(k for k in set(stored.get("verdicts", {})) | set(now["verdicts"])
                      if stored.get("verdicts", {}).get(k) != now["verdicts"].get(k))
     return {"snapshot": stored["id"], "recomputed": now["id"], "year": int(stored["year"]),

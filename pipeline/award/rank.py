@@ -23,6 +23,7 @@ BIN_WIDTH = 0.5  # score points per histogram bin; each bin keeps its exact mean
 EXACT_MAX = 200
 Z95 = 1.959964
 UNRANKED_TYPES = ("social",)
+Draws = dict[str, np.ndarray]  # outlet id -> BOOTSTRAP resampled scores
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +42,13 @@ class OutletScore:
     category: str
     status: str
     change: float | None = None
+    # What the data supports: the ranks this line could hold given the 95 % intervals (rank_low..rank_high),
+    # its share of bootstrap resamples in which it comes first, and for most improved the change's interval.
+    rank_low: int | None = None
+    rank_high: int | None = None
+    p_first: float | None = None
+    change_low: float | None = None
+    change_high: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,16 +110,26 @@ def bootstrap_ci(b: OutletBins, prior: float, strength: float, rng: np.random.Ge
                  n: int = BOOTSTRAP) -> tuple[float, float]:
     """95 % interval of the shrunk mean over article resamples: exact (multinomial on the bins)
     up to EXACT_MAX articles, the normal limit of the same bootstrap above."""
+    low, high, _ = bootstrap(b, prior, strength, rng, n)
+    return low, high
+
+
+def bootstrap(b: OutletBins, prior: float, strength: float, rng: np.random.Generator,
+              n: int = BOOTSTRAP) -> tuple[float, float, np.ndarray]:
+    """The 95 % interval of bootstrap_ci and the `n` resampled shrunk means it rests on."""
     means = b.sums / b.counts
     if b.n > EXACT_MAX:
         mean = float(b.sums.sum()) / b.n
         sd = float(np.sqrt((b.counts * (means - mean) ** 2).sum() / b.n / b.n)) * b.n / (b.n + strength)
         centre = shrunk_mean(float(b.sums.sum()), b.n, prior, strength)
-        return centre - Z95 * sd, centre + Z95 * sd
+        # Draws of the normal limit come from the outlet's own stream, so the exact draws of the
+        # other outlets (and so their intervals) do not depend on which outlets are large.
+        own = np.random.default_rng([SEED, int(sha1(b.outlet_id)[:12], 16)])
+        return centre - Z95 * sd, centre + Z95 * sd, own.normal(centre, sd, n)
     draws = rng.multinomial(b.n, b.counts / b.n, size=n)
     samples = (draws @ means + strength * prior) / (b.n + strength)
     low, high = np.percentile(samples, [2.5, 97.5])
-    return float(low), float(high)
+    return float(low), float(high), samples
 
 
 def rank_outlets(rows: Sequence[ScoredRow], outlets: dict[str, Outlet], min_articles: int,
@@ -123,14 +141,24 @@ def rank_outlets(rows: Sequence[ScoredRow], outlets: dict[str, Outlet], min_arti
 def rank_bins(bins: Sequence[OutletBins], outlets: dict[str, Outlet], min_articles: int,
               category: str = "overall") -> list[OutletScore]:
     """Rank the outlets with at least `min_articles` scored articles; list the others unranked."""
+    return rank_with_draws(bins, outlets, min_articles, category)[0]
+
+
+def rank_with_draws(bins: Sequence[OutletBins], outlets: dict[str, Outlet], min_articles: int,
+                    category: str = "overall") -> tuple[list[OutletScore], Draws]:
+    """rank_bins, and each ranked outlet's bootstrap resamples of its score (for ties and changes)."""
     bins = [b for b in bins if _outlet(outlets, b.outlet_id).media_type not in UNRANKED_TYPES and b.n]
     if not bins:
-        return []
+        return [], {}
     prior = float(sum(b.sums.sum() for b in bins) / sum(b.n for b in bins))
     rng = np.random.default_rng(SEED)
-    lines = [_line(b, _outlet(outlets, b.outlet_id), prior, min_articles, category, rng)
-             for b in sorted(bins, key=lambda b: b.outlet_id)]
-    return assign_ranks(lines)
+    lines, draws = [], {}
+    for b in sorted(bins, key=lambda b: b.outlet_id):
+        line, samples = _line(b, _outlet(outlets, b.outlet_id), prior, min_articles, category, rng)
+        lines.append(line)
+        if samples is not None:
+            draws[b.outlet_id] = samples
+    return assign_ranks(lines), draws
 
 
 def _outlet(outlets: dict[str, Outlet], outlet_id: str) -> Outlet:
@@ -139,15 +167,15 @@ def _outlet(outlets: dict[str, Outlet], outlet_id: str) -> Outlet:
 
 
 def _line(b: OutletBins, o: Outlet, prior: float, min_articles: int, category: str,
-          rng: np.random.Generator) -> OutletScore:
-    """One outlet's score and interval, or 'not enough data'."""
+          rng: np.random.Generator) -> tuple[OutletScore, np.ndarray | None]:
+    """One outlet's score, interval and resamples, or 'not enough data'."""
     if b.n < min_articles:
         return OutletScore(None, o.id, o.name, o.country, o.media_type, None, None, None, b.n,
-                           category, f"not enough data ({b.n} < {min_articles} articles)")
+                           category, f"not enough data ({b.n} < {min_articles} articles)"), None
     score = shrunk_mean(float(b.sums.sum()), b.n, prior, min_articles)
-    low, high = bootstrap_ci(b, prior, min_articles, rng)
+    low, high, samples = bootstrap(b, prior, min_articles, rng)
     return OutletScore(None, o.id, o.name, o.country, o.media_type, round(score, 1), round(low, 1),
-                       round(high, 1), b.n, category, "ranked")
+                       round(high, 1), b.n, category, "ranked"), samples
 
 
 def assign_ranks(lines: list[OutletScore], key: str = "score") -> list[OutletScore]:
@@ -163,16 +191,27 @@ def assign_ranks(lines: list[OutletScore], key: str = "score") -> list[OutletSco
 
 def snapshot_of(year: int, rows: Sequence[ScoredRow], ranking: Sequence[OutletScore], rubric_version: str,
                 model: str, min_articles: int, verdicts: dict[str, dict[str, object]] | None = None,
-                details: dict[str, object] | None = None) -> dict[str, object]:
-    """The reproducible record of a ranking: its id is a hash of every input (articles and their
-    content, reviewers' verdicts, versions, parameters)."""
+                details: dict[str, object] | None = None, inputs: Sequence[object] = (),
+                rules: dict[str, object] | None = None) -> dict[str, object]:
+    """The reproducible record of a ranking. Its id is a hash of what the ranking depends on and nothing
+    else: versions, parameters (with the award's `rules`), each ranked article's outlet and content with
+    its reviewer's verdict, and any further `inputs` (the previous year's, for the most improved).
+    Article ids (hashes of URLs) stay out of it, so serving the same articles from elsewhere changes nothing."""
     parameters = {"min_articles": min_articles, "bootstrap": BOOTSTRAP, "seed": SEED,
                   "shrinkage_strength": min_articles, "bin_width": BIN_WIDTH, "exact_bootstrap_max": EXACT_MAX,
-                  "unranked_media_types": list(UNRANKED_TYPES)}
-    inputs = sorted((r.article_id, r.content_hash) for r in rows)
+                  "unranked_media_types": list(UNRANKED_TYPES), **(rules or {})}
     used = {k: {f: v[f] for f in ("decision", "severity", "target")} for k, v in sorted((verdicts or {}).items())}
-    key = json.dumps([year, rubric_version, model, parameters, inputs] + ([used] if used else []))
+    key = json.dumps([year, rubric_version, model, parameters, input_key(rows, used), list(inputs)])
     return {"id": sha1(key)[:16], "year": year, "rubric_version": rubric_version,
             "models": {"classifier": model}, "parameters": parameters,
-            "article_ids": [a for a, _ in inputs], "verdicts": used, **(details or {}),
+            "article_ids": sorted(r.article_id for r in rows), "verdicts": used, **(details or {}),
             "rows": [asdict(r) for r in ranking]}
+
+
+def input_key(rows: Sequence[ScoredRow], verdicts: dict[str, dict[str, object]]) -> list[list[str]]:
+    """What a year's ranking reads, sorted: each article's outlet, content hash and verdict (if any)."""
+    def verdict(article_id: str) -> list[str]:
+        v = verdicts.get(article_id)
+        return [str(v.get(f) or "") for f in ("decision", "severity", "target")] if v else []
+
+    return sorted([r.outlet_id, r.content_hash, *verdict(r.article_id)] for r in rows)

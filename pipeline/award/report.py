@@ -14,12 +14,16 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from pipeline import __version__
 from pipeline.award.rank import OutletScore
+from pipeline.award.ties import is_tied, rank_label
 from pipeline.core.csvsafe import csv_text
 from pipeline.core.errors import XenowatchError
 from pipeline.core.record import sha1
 
+# New columns go at the end: readers of the earlier files keep working.
 CSV_COLUMNS = ("rank", "outlet", "outlet_id", "country", "media_type", "score", "ci_low", "ci_high",
-               "n_articles", "category", "status", "change")
+               "n_articles", "category", "status", "change", "rank_low", "rank_high", "p_first",
+               "change_low", "change_high")
+DIR_MODE, FILE_MODE = 0o755, 0o644  # a report is published: a web server's user must read it
 
 
 def ranking_csv(lines: Sequence[OutletScore | Mapping[str, Any]]) -> str:
@@ -38,7 +42,7 @@ def _env() -> Environment:
     """Jinja with autoescape on for every template: all content is escaped."""
     env = Environment(loader=PackageLoader("pipeline.award", "templates"),
                       autoescape=select_autoescape(default=True, default_for_string=True))
-    env.globals.update(version=__version__, outlet_page=outlet_page)
+    env.globals.update(version=__version__, outlet_page=outlet_page, rank_label=rank_label, is_tied=is_tied)
     return env
 
 
@@ -68,6 +72,8 @@ def write_report(out: Path, context: Mapping[str, Any]) -> Path:
     try:
         for name, text in pages.items():
             (tmp / name).write_text(text, encoding="utf-8")
+            (tmp / name).chmod(FILE_MODE)
+        tmp.chmod(DIR_MODE)  # mkdtemp makes it 0700
         _swap(tmp, out)
     except OSError as exc:
         shutil.rmtree(tmp, ignore_errors=True)

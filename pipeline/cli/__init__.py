@@ -23,12 +23,13 @@ from pipeline.cli import (  # noqa: F401
     award,
     demo,
     web,
+    users,
     sources,
     factchecks,
     archive,
 )
 # isort: on
-from pipeline.cli._util import app, echo_err
+from pipeline.cli._util import app, echo_err, usage_error_line
 from pipeline.core.config import setup_offline_env
 from pipeline.core.errors import XenowatchError
 
@@ -48,13 +49,18 @@ load_plugins(app)
 
 
 def main() -> None:
-    """Entry point: internal errors become one line on stderr and exit code 1."""
+    """Entry point: usage and internal errors become one line on stderr and exit code 1."""
     setup_offline_env()
     try:
-        app()
+        code = app(prog_name="xenowatch", standalone_mode=False)
     except XenowatchError as exc:
         echo_err(f"error: {exc}")
         sys.exit(1)
+    except typer.Abort:
+        echo_err("error: aborted (input ended)")
+        sys.exit(1)
+    except typer.TyperException as exc:
+        sys.exit(_usage_error(exc))
     except KeyboardInterrupt:
         echo_err("interrupted")
         sys.exit(130)
@@ -64,6 +70,21 @@ def main() -> None:
         echo_err(f"error: unexpected {type(exc).__name__}: {exc} (set XENOWATCH_DEBUG=1 for the traceback "
                  "and please report it)")
         sys.exit(1)
+    if code == 130:
+        echo_err("interrupted")
+    # Without standalone mode a command's typer.Exit(n) comes back as n.
+    sys.exit(code if isinstance(code, int) and not isinstance(code, bool) else 0)
+
+
+def _usage_error(exc: typer.TyperException) -> int:
+    """Show a usage error as one line and give the exit code; a group called bare has shown its help."""
+    if type(exc).__name__ == "NoArgsIsHelpError":
+        help_text = str(getattr(exc, "format_message", exc.__str__)())  # empty: rich printed it already
+        if help_text.strip():
+            typer.echo(help_text)
+        return 0
+    echo_err(usage_error_line(exc))
+    return 1
 
 
 __all__ = ["app", "main", "load_plugins", "PLUGIN_GROUP"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,8 @@ from pipeline.db.database import Database
 from pipeline.db.sources import upsert_sources
 from pipeline.ingest.sources import load_sources
 from pipeline.sample.server import DEFAULT_PORT, serve_sample, write_sources
+
+DEMO_DB = Path("xenowatch-demo.duckdb")
 
 
 def run_demo(settings: Settings, out: Path, year: int, say: Callable[[str], None]) -> dict[str, Any]:
@@ -47,19 +50,39 @@ def print_ranking(lines: list[OutletScore]) -> None:
                    + ("" if ln.score is not None else f"  {ln.status}"))
 
 
+def count_lines(result: dict[str, Any], year: int, min_articles: int) -> list[str]:
+    """What each number of the demo counts: items classified and scored this run, articles in the ranking."""
+    lines: list[OutletScore] = result["lines"]
+    ranked = [ln for ln in lines if ln.status == "ranked"]
+    return [f"classified {result['classified']} new items (language, relevance, hate speech, myths); "
+            f"{result['scored']} of them are about migration and were scored on the ILO fair-reporting rubric",
+            f"the {year} ranking counts {sum(ln.n_articles for ln in lines)} scored migration articles published "
+            f"in {year} by {len(lines)} news outlets (social posts are never ranked); "
+            f"{sum(ln.n_articles for ln in ranked)} of them are in the {len(ranked)} outlets with enough "
+            f"articles to rank (at least {min_articles})"]
+
+
+def print_result(result: dict[str, Any], year: int, settings: Settings) -> None:
+    """The counts, the ranking with what its columns mean, and where the database and the report are."""
+    print_ingest_summary(result["ingest"])
+    head, counted = count_lines(result, year, settings.min_articles)
+    typer.echo(f"{head}\n\nFair migration reporting ranking {year} (snapshot {result['snapshot']['id']}):")
+    typer.echo(f"score: 0-100, higher is fairer (the outlet's mean rubric score, shrunk towards the mean of all "
+               f"articles when it has few); 95% CI: bootstrap interval; n: scored migration articles of {year}")
+    print_ranking(result["lines"])
+    report, db = Path(result["report"]).resolve(), settings.db.resolve()
+    typer.echo(f"{counted}\n\ndemo database: {db} (kept apart from your own database; to use it, pass "
+               f"--db, e.g. xenowatch --db {db} rank --year {year})\n"
+               f"report:   {report}\nranking:  {report.parent / 'ranking.csv'}")
+
+
 @app.command()
 def demo(out: Path = typer.Option(Path("xenowatch-report"), "--out", help="Report folder."),
          year: int = typer.Option(2026, "--year", help="Year to rank."),
          runner: str | None = typer.Option(None, "--runner", help="threads or dask (default: the runner setting).")
          ) -> None:
-    """The main job end to end on the bundled sample, offline, through the Prefect flows."""
+    """The main job end to end on the bundled sample, offline, in its own database (./xenowatch-demo.duckdb)."""
     settings = State.settings().with_values({"runner": runner} if runner else {})
-    result = run_demo(settings, out, year, echo_err)
-    print_ingest_summary(result["ingest"])
-    typer.echo(f"classified {result['classified']}, scored {result['scored']} migration articles\n")
-    typer.echo(f"Fair migration reporting ranking {year} (snapshot {result['snapshot']['id']}):")
-    print_ranking(result["lines"])
-    report_path = Path(result["report"]).resolve()
-    typer.echo(f"\ndatabase: {settings.db.resolve()}\nreport:   {report_path}\n"
-               f"ranking:  {report_path.parent / 'ranking.csv'}")
-
+    # The sample's fictional outlets must never land in the user's database: only an explicit --db puts them there.
+    settings = settings if State.db_on_command_line else replace(settings, db=DEMO_DB)
+    print_result(run_demo(settings, out, year, echo_err), year, settings)

@@ -31,6 +31,29 @@ def _open_io(src: str, dst: str) -> Iterator[tuple[IO[bytes], IO[str]]]:
             fout.close()
 
 
+def check_io(src: str, dst: str) -> None:
+    """Refuse a missing, unreadable or non-JSONL input and an output folder that does not exist, before
+    any model loads (that takes tens of seconds)."""
+    from pathlib import Path
+
+    from pipeline.core.jsonl import HEAD_BYTES, check_head
+
+    if dst != "-" and not Path(dst).resolve().parent.is_dir():
+        raise InputError(f"--out {dst}: folder {Path(dst).resolve().parent} does not exist; create it first")
+    if src == "-":
+        return
+    path = Path(src)
+    if not path.is_file():
+        what = "a folder" if path.is_dir() else "no such file"
+        raise InputError(f"--jsonl {src}: {what}; give a JSONL file (one JSON object per line) or '-' for stdin")
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(HEAD_BYTES + 1)
+    except OSError as exc:
+        raise InputError(f"--jsonl {src}: cannot read it: {exc.strerror}") from exc
+    check_head(head[:HEAD_BYTES], len(head) <= HEAD_BYTES, src)
+
+
 def _run_jsonl(src: str, dst: str, fn: Process, label: str) -> None:
     """Process a JSONL file line by line and report the counts on stderr."""
     from pipeline.core import jsonl
@@ -44,6 +67,7 @@ def _run_jsonl(src: str, dst: str, fn: Process, label: str) -> None:
 def classify(jsonl_in: str = typer.Option(..., "--jsonl", help="Input JSONL ('-' for stdin)."),
              out: str = typer.Option("-", "--out", help="Output JSONL ('-' for stdout).")) -> None:
     """Score every line for relevance, hate speech and known myths."""
+    check_io(jsonl_in, out)
     from pipeline.classify.classifier import classify_batch
     from pipeline.core.serialize import classification_fields
     from pipeline.jobs.factchecks import classifier_for
@@ -58,6 +82,7 @@ def classify(jsonl_in: str = typer.Option(..., "--jsonl", help="Input JSONL ('-'
 def score(jsonl_in: str = typer.Option(..., "--jsonl", help="Input JSONL ('-' for stdin)."),
           out: str = typer.Option("-", "--out", help="Output JSONL ('-' for stdout).")) -> None:
     """Apply the ILO fair-reporting rubric to every line (classifying lines that lack classify fields)."""
+    check_io(jsonl_in, out)
     from pipeline.jobs.scoring import score_lines
 
     _run_jsonl(jsonl_in, out, score_lines(State.settings()), "score")

@@ -203,10 +203,14 @@ def _bias(data: Path | None, names: tuple[str, ...], limit: int | None, as_json:
 
 
 @models_app.command("card")
-def card(model: Path = typer.Option(..., "--model", help="A fine-tuned model folder (meta.json, finetuned.safetensors)."),
+def card(model: Path = typer.Option(..., "--model", help="A fine-tuned model folder (meta.json, "
+                                    "finetuned.safetensors)."),
          speed: list[str] = typer.Option([], "--speed", help="A line for the speed section (repeatable; e.g. from "
                                          "`xenowatch bench classify`); kept from the last run when not given."),
-         no_eval: bool = typer.Option(False, "--no-eval", help="Only rewrite MODEL_CARD.md from what is stored.")) -> None:
+         data: Path | None = typer.Option(None, "--data", help="Labelled data folder: add the test splits to the "
+                                          "bias audit."),
+         no_eval: bool = typer.Option(False, "--no-eval",
+                                      help="Only rewrite MODEL_CARD.md from what is stored.")) -> None:
     """Score a fine-tuned model on the functional suite v2 (both halves) and the bias audit; write its card."""
     from models.training.card_finetuned import evaluate_for_card, finetuned_card
 
@@ -214,7 +218,7 @@ def card(model: Path = typer.Option(..., "--model", help="A fine-tuned model fol
         raise ConfigError(f"--model {model}: no meta.json there; give a folder written by "
                           "`xenowatch train --arch finetune --out DIR`")
     if not no_eval:
-        evaluate_for_card(model, list(speed) or None)
+        evaluate_for_card(model, list(speed) or None, data)
     (model / "MODEL_CARD.md").write_text(finetuned_card(model), encoding="utf-8")
     typer.echo(f"wrote {model / 'MODEL_CARD.md'}")
 

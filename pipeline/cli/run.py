@@ -7,7 +7,7 @@ from typing import List
 
 import typer
 
-from pipeline.cli._util import State, app, print_ingest_summary
+from pipeline.cli._util import State, app, echo_err, print_ingest_summary
 from pipeline.core.errors import InputError
 from pipeline.core.outlets import Feed
 from pipeline.core.progress import progress_bar
@@ -21,11 +21,8 @@ def _feeds_for(db: Database, targets: List[str]) -> list[Feed]:
     from pipeline.ingest.feedkinds import local_feed
 
     if not targets:
-        feeds = sources.feeds(db)
-        if not feeds:
-            raise InputError("no feeds registered; run 'xenowatch sources import FILE' or pass feed URLs or files")
-        return feeds
-    known = {f.url: f for f in sources.feeds(db)}
+        return _registered_feeds(db)
+    known = {f.url: f for f in sources.feeds(db, include_disabled=True)}
     outlets, feeds, new_outlets = sources.outlets(db), [], []
     for target in targets:
         if target.startswith(("http://", "https://")):
@@ -46,9 +43,23 @@ def _feeds_for(db: Database, targets: List[str]) -> list[Feed]:
     return feeds
 
 
+def _registered_feeds(db: Database) -> list[Feed]:
+    """The enabled registered feeds; the disabled ones are skipped, and said so on stderr."""
+    feeds, disabled = sources.feeds(db), len(sources.disabled_feeds(db))
+    if disabled:
+        echo_err(f"skipping {disabled} disabled feeds (xenowatch sources list shows them)")
+    if not feeds:
+        raise InputError(f"no enabled feeds ({disabled} disabled); run 'xenowatch sources enable NAME_OR_URL'"
+                         if disabled else
+                         "no feeds registered; run 'xenowatch sources import FILE' or pass feed URLs or files")
+    return feeds
+
+
 @app.command()
 def ingest(targets: List[str] = typer.Argument(None, help="Feed URLs or files; default: every registered feed."),
-           strict: bool = typer.Option(False, "--strict", help="Exit 1 when any feed fails.")) -> None:
+           strict: bool = typer.Option(False, "--strict", help="Exit 1 when any feed fails."),
+           verbose: bool = typer.Option(False, "--verbose", "-v",
+                                        help="Say why each item was rejected or kept only its feed text.")) -> None:
     """Fetch feeds and store their new articles."""
     from pipeline.jobs import steps as jobs
 
@@ -57,10 +68,15 @@ def ingest(targets: List[str] = typer.Argument(None, help="Feed URLs or files; d
     feeds = _feeds_for(db, targets or [])
     run_id = articles.start_run(db, "ingest")
     with progress_bar("ingest", len(feeds)) as tick:
-        summary = jobs.ingest_feeds(db, settings, feeds, run_id, tick).as_dict()
+        done = jobs.ingest_feeds(db, settings, feeds, run_id, tick)
+    summary = done.as_dict()
     articles.finish_run(db, run_id, summary)
     print_ingest_summary(summary)
+    if verbose:
+        for what, item, why in done.notes:
+            typer.echo(f"  {what} {item}: {why}")
     if strict and summary["feeds_failed"]:
+        echo_err(f"error: {summary['feeds_failed']} feeds could not be read (--strict)")
         raise typer.Exit(1)
 
 

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 
+from pipeline.core.errors import InputError
 from pipeline.core.record import Article
 from pipeline.core.serialize import article_from_line
 
 MAX_TEXT_CHARS = 1_000_000
+HEAD_BYTES = 64 * 1024  # how much of a file check_head() looks at
 Process = Callable[[list[Article]], list[dict[str, Any]]]
 
 
@@ -23,7 +25,7 @@ class Line:
     error: str | None
 
 
-def read_lines(stream: IO[bytes], name: str) -> Iterator[Line]:
+def read_lines(stream: Iterable[bytes], name: str) -> Iterator[Line]:
     """Parse each line on its own; invalid UTF-8, JSON or fields become per-line errors."""
     for number, raw in enumerate(stream, 1):
         if not raw.strip():
@@ -37,6 +39,20 @@ def read_lines(stream: IO[bytes], name: str) -> Iterator[Line]:
             yield Line(number, None, f"{name}:{number}: invalid JSON ({exc.msg} at column {exc.colno})")
             continue
         yield Line(number, data, _field_error(data, name, number))
+
+
+def check_head(head: bytes, whole: bool, name: str) -> None:
+    """Refuse a file that is not JSON Lines at all, judged by its first bytes (`whole`: they are the
+    entire file): binary data, or not one complete line in them that is a UTF-8 JSON object. A file
+    with some bad lines passes: those lines get their own error lines."""
+    if b"\0" in head:
+        raise InputError(f"{name}: a binary file (NUL bytes in its first {len(head)} bytes), not JSON Lines; "
+                         "give a UTF-8 text file with one JSON object per line")
+    checked = list(read_lines((head if whole else head[:head.rfind(b"\n") + 1]).splitlines(), name))
+    if not checked or any(isinstance(line.data, dict) for line in checked):
+        return  # empty, a first line longer than the head (judged line by line), or JSON Lines
+    raise InputError(f"{name}: not JSON Lines: no line of the first {len(checked)} is a UTF-8 JSON object "
+                     f"({checked[0].error}); give one JSON object per line, with a 'text' field")
 
 
 def _field_error(data: Any, name: str, number: int) -> str | None:

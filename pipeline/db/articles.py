@@ -72,6 +72,13 @@ def article_exists(db: Database, article_id: str) -> bool:
         return bool(con.execute("SELECT 1 FROM articles WHERE id = ?", [article_id]).fetchall())
 
 
+def existing_ids(db: Database, article_ids: Sequence[str]) -> set[str]:
+    """The ids among `article_ids` that name an article."""
+    with db.connect() as con:
+        return {r[0] for r in con.execute("SELECT id FROM articles WHERE id IN (SELECT unnest(?))",
+                                          [list(article_ids)]).fetchall()}
+
+
 def purge_posts(db: Database, before: datetime) -> int:
     """Erase the text, title, author, address, guid and evidence of social posts published (or first seen)
     before a time, and redact reviewers' notes on them; their scores stay for aggregate trends. Then the
@@ -93,16 +100,19 @@ def purge_posts(db: Database, before: datetime) -> int:
 
 
 def redact_notes(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> None:
-    """Replace reviewers' notes on purged posts, in the reviews and in the audit log (which may quote them),
-    and the sentences sent to the fact-check list (a quote of the post)."""
+    """Replace reviewers' notes and corrected evidence spans on purged posts, in the reviews and in the audit log
+    (which may quote them), and the sentences sent to the fact-check list (a quote of the post)."""
     con.execute("UPDATE reviews SET note = ? WHERE note IS NOT NULL AND article_id IN (SELECT unnest(?))",
                 [REDACTED, list(ids)])
+    con.execute("UPDATE reviews SET evidence = NULL WHERE evidence IS NOT NULL AND article_id IN (SELECT unnest(?))",
+                [list(ids)])
     rows = con.execute("SELECT id, detail FROM audit_log WHERE article_id IN (SELECT unnest(?)) "
                        "AND (json_extract_string(detail, '$.note') IS NOT NULL "
-                       "OR json_extract_string(detail, '$.sentence') IS NOT NULL)", [list(ids)]).fetchall()
+                       "OR json_extract_string(detail, '$.sentence') IS NOT NULL "
+                       "OR json_extract_string(detail, '$.evidence') IS NOT NULL)", [list(ids)]).fetchall()
     for audit_id, detail in rows:
         data = json.loads(detail)
-        data.update({key: REDACTED for key in ("note", "sentence") if data.get(key) is not None})
+        data.update({key: REDACTED for key in ("note", "sentence", "evidence") if data.get(key) is not None})
         con.execute("UPDATE audit_log SET detail = ? WHERE id = ?", [json.dumps(data, ensure_ascii=False), audit_id])
     con.execute("UPDATE factcheck_requests SET sentence = ? WHERE article_id IN (SELECT unnest(?))",
                 [REDACTED, list(ids)])

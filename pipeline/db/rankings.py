@@ -1,4 +1,4 @@
-"""Rankings: the per-outlet score histograms they are computed from, yearly means, and the snapshots
+"""Rankings: the ranked articles, the per-outlet score histograms computed from them, and the snapshots
 that freeze them."""
 
 from __future__ import annotations
@@ -9,18 +9,26 @@ from typing import Any
 
 import duckdb
 
+from pipeline.core.record import ScoredRow
 from pipeline.db._rows import dicts, executemany
 from pipeline.db.database import Database
 
 Bins = list[tuple[str, list[int], list[int], list[float]]]
 
-# The ranking input: one (outlet_id, score) row per scored article of the year,
-# social media types and social posts (any feed kind) left out: they are monitored, never ranked.
-RANK_INPUT = (
-    "SELECT a.outlet_id, r.score FROM articles a JOIN rubric_results r "
+# The ranked articles of a year (rubric version, model, year, unranked media types): social media types
+# and social posts (any feed kind) left out: they are monitored, never ranked.
+RANKED = (
+    "FROM articles a JOIN rubric_results r "
     "ON r.article_id = a.id AND r.rubric_version = ? AND r.model = ? AND r.content_hash = a.content_hash "
     "LEFT JOIN outlets o ON o.id = a.outlet_id WHERE year(coalesce(a.published, a.first_seen)) = ? "
     "AND coalesce(o.media_type, 'other') NOT IN (SELECT unnest(?)) AND coalesce(a.kind, 'article') <> 'post'")
+# The ranking input: one (outlet_id, score) row per ranked article.
+RANK_INPUT = f"SELECT a.outlet_id, r.score {RANKED}"
+# A failing hate criterion in a stored criteria list.
+HATE_FLAGGED = ("len(list_filter(from_json(r.criteria, '[{\"id\": \"VARCHAR\", \"score\": \"DOUBLE\"}]'), "
+                "lambda c: c.id = 'hate_flag' AND c.score < 1)) > 0")
+ROW_COLUMNS = ("category", "outlet_id", "rank", "score", "ci_low", "ci_high", "n_articles", "status", "change",
+               "rank_low", "rank_high", "p_first", "change_low", "change_high")
 
 
 def score_bins(con: duckdb.DuckDBPyConnection, source: str, params: list[Any], bin_width: float) -> Bins:
@@ -41,20 +49,31 @@ def outlet_bins(db: Database, year: int, rubric_version: str, model: str, unrank
         return score_bins(con, RANK_INPUT, [rubric_version, model, year, list(unranked)], bin_width)
 
 
-def yearly_outlet_means(db: Database, outlet_ids: Sequence[str], rubric_version: str,
-                        model: str) -> dict[str, dict[int, tuple[float, int]]]:
-    """Each outlet's mean article score and article count per year, for the trend chart."""
-    if not outlet_ids:
-        return {}
-    sql = ("SELECT a.outlet_id, year(coalesce(a.published, a.first_seen)) AS y, avg(r.score), count(*) "
-           "FROM articles a JOIN rubric_results r ON r.article_id = a.id AND r.rubric_version = ? "
-           "AND r.model = ? AND r.content_hash = a.content_hash WHERE a.outlet_id IN (SELECT unnest(?)) "
-           "GROUP BY ALL ORDER BY ALL")
-    out: dict[str, dict[int, tuple[float, int]]] = {}
+def ranked_rows(db: Database, year: int, rubric_version: str, model: str, unranked: Sequence[str]) -> list[ScoredRow]:
+    """The ranked articles of a year (the rows behind outlet_bins), by id."""
     with db.connect() as con:
-        for oid, y, mean, n in con.execute(sql, [rubric_version, model, list(outlet_ids)]).fetchall():
-            out.setdefault(oid, {})[int(y)] = (round(float(mean), 1), int(n))
-    return out
+        rows = con.execute(f"SELECT a.id, a.outlet_id, a.published, r.score, a.content_hash {RANKED} ORDER BY a.id",
+                           [rubric_version, model, year, list(unranked)]).fetchall()
+    return [ScoredRow(*r) for r in rows]
+
+
+def hate_flagged(db: Database, year: int, rubric_version: str, model: str,
+                 unranked: Sequence[str]) -> list[dict[str, Any]]:
+    """Rubric results (id, outlet_id, score, criteria decoded) of the ranked articles of a year whose
+    hate-speech criterion failed: the award decides which of those flags count."""
+    sql = f"SELECT a.id, a.outlet_id, r.score, r.criteria {RANKED} AND {HATE_FLAGGED} ORDER BY a.id"
+    with db.connect() as con:
+        rows = dicts(con.execute(sql, [rubric_version, model, year, list(unranked)]))
+    return [{**row, "criteria": json.loads(row["criteria"])} for row in rows]
+
+
+def ranked_years(db: Database, rubric_version: str, model: str) -> list[int]:
+    """Years with scored articles of this rubric version and model, oldest first."""
+    sql = ("SELECT DISTINCT year(coalesce(a.published, a.first_seen)) AS y FROM articles a JOIN rubric_results r "
+           "ON r.article_id = a.id AND r.rubric_version = ? AND r.model = ? AND r.content_hash = a.content_hash "
+           "WHERE y IS NOT NULL ORDER BY y")
+    with db.connect() as con:
+        return [int(r[0]) for r in con.execute(sql, [rubric_version, model]).fetchall()]
 
 
 def _insert_snapshot(con: duckdb.DuckDBPyConnection, snapshot: dict[str, Any], rows: Sequence[dict[str, Any]],
@@ -67,10 +86,9 @@ def _insert_snapshot(con: duckdb.DuckDBPyConnection, snapshot: dict[str, Any], r
                 [snapshot["id"], snapshot["year"], snapshot["rubric_version"],
                  json.dumps(snapshot["models"]), json.dumps(snapshot["parameters"]),
                  json.dumps(snapshot["article_ids"]), details])
-    executemany(con, "INSERT INTO ranking_rows (snapshot_id, category, outlet_id, rank, score, "
-                "ci_low, ci_high, n_articles, status, change) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [[snapshot["id"], r["category"], r["outlet_id"], r["rank"], r["score"], r["ci_low"],
-                  r["ci_high"], r["n_articles"], r["status"], r.get("change")] for r in rows])
+    executemany(con, f"INSERT INTO ranking_rows (snapshot_id, {', '.join(ROW_COLUMNS)}) "
+                f"VALUES (?{', ?' * len(ROW_COLUMNS)})",
+                [[snapshot["id"], *(r.get(k) for k in ROW_COLUMNS)] for r in rows])
     return True
 
 
@@ -94,9 +112,8 @@ def award_snapshot(db: Database, snapshot_id: str) -> dict[str, Any] | None:
                            "FROM ranking_snapshots WHERE id = ?", [snapshot_id]).fetchall()
         if not head:
             return None
-        rows = dicts(con.execute("SELECT category, outlet_id, rank, score, ci_low, ci_high, n_articles, status, "
-                                 "change FROM ranking_rows WHERE snapshot_id = ? ORDER BY category, outlet_id",
-                                 [snapshot_id]))
+        rows = dicts(con.execute(f"SELECT {', '.join(ROW_COLUMNS)} FROM ranking_rows WHERE snapshot_id = ? "
+                                 "ORDER BY category, outlet_id", [snapshot_id]))
     sid, year, version, models, params, ids, details = head[0]
     return {"id": sid, "year": year, "rubric_version": version, "models": json.loads(models),
             "parameters": json.loads(params), "article_ids": json.loads(ids),

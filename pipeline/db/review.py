@@ -62,7 +62,12 @@ WB_BLIND = (
     " CASE WHEN blind THEN 'unreviewed' ELSE status END AS status) FROM wb) ")
 WB_FILTERS = {"outlet": "outlet_id = ?", "lang": "lang = ?", "target": "target = ?",
               "severity": "severity = ?", "status": "status = ?",
-              "assignee": "id IN (SELECT article_id FROM assignments WHERE reviewer = ?)"}
+              "assignee": "id IN (SELECT article_id FROM assignments WHERE reviewer = ?)",
+              # words in the title or the text, case-insensitive; contains() takes no LIKE wildcards
+              "q": "id IN (SELECT id FROM articles WHERE contains(lower(concat_ws(' ', title, text)), lower(?)))",
+              "from": "CAST(seen_at AS DATE) >= CAST(? AS DATE)", "to": "CAST(seen_at AS DATE) <= CAST(? AS DATE)"}
+# The first words of an untitled item (a social post), so that the queue can be scanned.
+EXCERPT_CHARS = 160
 
 
 def create_user(db: Database, name: str, role: str, password_hash: str) -> bool:
@@ -98,6 +103,11 @@ def set_active(db: Database, name: str, active: bool) -> bool:
     return _update_user(db, name, "active = ?, ", [active])
 
 
+def set_role(db: Database, name: str, role: str) -> bool:
+    """Change an account's role and end every session of it; False when there is no such account."""
+    return _update_user(db, name, "role = ?, ", [role])
+
+
 def _update_user(db: Database, name: str, assignments: str, values: list[Any]) -> bool:
     """Apply `assignments` (trusted SQL with placeholders) to one account and bump its session generation."""
     with db.transaction() as con:
@@ -123,6 +133,8 @@ def record_ops(db: Database, ops: Sequence[dict[str, Any]]) -> int:
                 _record_assignment(con, op, at)
             elif op["kind"] == "factcheck_request":
                 _record_factcheck_request(con, op, at)
+            elif op["kind"] == "undo":
+                _record_undo(con, op)
             detail = {k: v for k, v in op.items() if k not in ("op_id", "at", "actor", "kind", "article_id")}
             con.execute("INSERT INTO audit_log (op_id, created_at, actor, action, article_id, detail) VALUES "
                         "(?, ?, ?, ?, ?, ?)", [op["op_id"], at, op["actor"], op.get("action", op["kind"]),
@@ -137,10 +149,17 @@ def _record_decision(con: duckdb.DuckDBPyConnection, op: dict[str, Any], at: dat
     double = con.execute("SELECT count(*) >= 2 FROM assignments WHERE article_id = ?",
                          [op["article_id"]]).fetchall()[0][0]
     final = op["decision"] in ("confirm", "reject") and (op.get("round", 1) == 2 or not double)
+    evidence = json.dumps(op["evidence"], ensure_ascii=False) if op.get("evidence") else None
     con.execute("INSERT INTO reviews (article_id, reviewer, decision, severity, target, note, "
-                "created_at, round, final, op_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "created_at, round, final, op_id, evidence) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [op["article_id"], op["actor"], op["decision"], op.get("severity"), op.get("target"),
-                 op.get("note"), at, op.get("round", 1), final, op["op_id"]])
+                 op.get("note"), at, op.get("round", 1), final, op["op_id"], evidence])
+
+
+def _record_undo(con: duckdb.DuckDBPyConnection, op: dict[str, Any]) -> None:
+    """Withdraw the actor's own decision named by the op (the audit log keeps both the decision and the undo)."""
+    con.execute("DELETE FROM reviews WHERE op_id = ? AND reviewer = ? AND article_id = ?",
+                [op["undoes"], op["actor"], op["article_id"]])
 
 
 def _record_assignment(con: duckdb.DuckDBPyConnection, op: dict[str, Any], at: datetime) -> None:
@@ -179,6 +198,8 @@ def queue(db: Database, filters: dict[str, str], limit: int, offset: int,
            "(SELECT string_agg(reviewer, ', ' ORDER BY reviewer) FROM assignments s WHERE s.article_id = m.id) "
            "AS assignees FROM m WHERE " + " AND ".join(where)
            + f" ORDER BY priority DESC, id LIMIT {int(limit)} OFFSET {int(offset)}")
+    sql = (f"SELECT p.*, CASE WHEN coalesce(p.title, '') = '' THEN left(a.text, {EXCERPT_CHARS}) END AS excerpt "
+           f"FROM ({sql}) p JOIN articles a ON a.id = p.id ORDER BY p.priority DESC, p.id")
     with db.connect() as con:
         rows = dicts(con.execute(sql, [blind_for, blind_for, *filters.values()]))
     return rows, int(rows[0]["total"]) if rows else 0
@@ -219,7 +240,8 @@ def review_item(db: Database, article_id: str) -> dict[str, Any] | None:
         rub = dicts(con.execute("SELECT * FROM rubric_results WHERE article_id = ? "
                                 "ORDER BY created_at DESC LIMIT 1", [article_id]))
         item["reviews"] = dicts(con.execute(
-            "SELECT id, reviewer, decision, severity, target, note, created_at, round, final FROM reviews "
+            "SELECT id, reviewer, decision, severity, target, note, created_at, round, final, evidence, op_id "
+            "FROM reviews "
             "WHERE article_id = ? ORDER BY created_at, id", [article_id]))
         item["assignees"] = [r[0] for r in con.execute(
             "SELECT reviewer FROM assignments WHERE article_id = ? ORDER BY reviewer", [article_id]).fetchall()]

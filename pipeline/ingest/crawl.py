@@ -59,7 +59,7 @@ async def crawl_feed(feed: Feed, fetcher: AsyncFetcher, settings: Settings,
         # A hostile or broken document must fail its own feed only, never the whole run.
         result.error = f"{feed.url}: feed could not be parsed ({type(exc).__name__}: {str(exc)[:200]}); check the feed"
         return result
-    pages = await fetch_pages(articles, fetcher, settings, result.rejected.append)
+    pages = await fetch_pages(articles, fetcher, settings, result.kept.append)
     result.articles = cap_items(pages, settings.max_item_chars, result.cut.append)
     return result
 

@@ -19,7 +19,8 @@ from pipeline.ingest.extract import canonical_url, strip_html
 
 @dataclass(slots=True)
 class FeedResult:
-    """What one feed gave: articles, rejected entries, or the reason it failed."""
+    """What one feed gave: articles, rejected entries, or the reason it failed. `kept`: (url, why) of the
+    articles whose page could not be fetched, kept with their feed text (stored, so not rejected)."""
 
     feed: Feed
     articles: list[Article] = field(default_factory=list)
@@ -31,6 +32,7 @@ class FeedResult:
     last_modified: str | None = None
     signatures: dict[str, bytes] = field(default_factory=dict)
     cut: list[tuple[str, str]] = field(default_factory=list)
+    kept: list[tuple[str, str]] = field(default_factory=list)
 
 
 def pseudonymize(author: str | None, secret: str) -> str | None:

@@ -32,20 +32,24 @@ FLUSH_FEEDS, FLUSH_S = 25, 2.0
 
 @dataclass
 class IngestSummary:
-    """Counts of one ingest run, and the reasons feeds failed."""
+    """Counts of one ingest run, and the reasons feeds failed. `kept`: new articles stored with their feed
+    text because their page could not be fetched (not rejected: they are stored). `notes`: (what, item, why)
+    for each rejected item and each kept feed text, shown by `ingest --verbose`."""
 
     feeds_ok: int = 0
     feeds_failed: int = 0
     new: int = 0
     duplicate: int = 0
     rejected: int = 0
+    kept: int = 0
     not_modified: int = 0
     failures: list[tuple[str, str]] = field(default_factory=list)
+    notes: list[tuple[str, str, str]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
-        """JSON-ready form, stored with the run."""
+        """JSON-ready form, stored with the run (the notes stay out: one per item, they live in `rejected`)."""
         return {"feeds_ok": self.feeds_ok, "feeds_failed": self.feeds_failed, "new": self.new,
-                "duplicate": self.duplicate, "rejected": self.rejected,
+                "duplicate": self.duplicate, "rejected": self.rejected, "kept": self.kept,
                 "not_modified": self.not_modified, "failures": self.failures}
 
 
@@ -72,19 +76,31 @@ def save_feed_results(db: Database, feed_results: Sequence[FeedResult], run_id: 
         fresh = articles_db.new_articles(db, articles)
         known = {k: v for r in feed_results for k, v in r.signatures.items()}
         clusters = clusterer.assign(fresh, known) if clusterer else None
+        # A page that failed matters only for an article stored now: a duplicate's text is already stored.
+        fresh_urls = {a.url for a in fresh}
+        kept = [(r.feed.url, url, why) for r in feed_results if not r.error for url, why in r.kept if url in fresh_urls]
         with db.transaction():
             new = articles_db.insert_fresh(db, fresh, run_id, clusters)
             articles_db.reject_many(db, [(run_id, "ingest", r.feed.url, src, why)
                                          for r in feed_results for src, why in r.rejected])
+            articles_db.reject_many(db, [(run_id, "ingest-page", feed, url, why) for feed, url, why in kept])
             # Items stored shortened: quarantine rows of their own stage, so what was cut can be found.
             articles_db.reject_many(db, [(run_id, "ingest-cut", r.feed.url, src, why)
                                          for r in feed_results if not r.error for src, why in r.cut])
             sources.record_feed_results(db, [(r.feed.url, r.error, r.etag, r.last_modified) for r in feed_results])
     summary.new, summary.duplicate = summary.new + new, summary.duplicate + len(articles) - new
-    summary.rejected += sum(len(r.rejected) for r in feed_results)
+    summary.kept += len(kept)
+    summary.notes += [("kept feed text", url, why) for _, url, why in kept]
+    _count_feeds(summary, feed_results)
+
+
+def _count_feeds(summary: IngestSummary, feed_results: Sequence[FeedResult]) -> None:
+    """Add the feeds' outcomes and rejected items to the summary."""
     for r in feed_results:
         summary.feeds_ok += r.error is None
         summary.not_modified += int(r.not_modified)
+        summary.rejected += len(r.rejected)
+        summary.notes += [("rejected", f"{r.feed.url} {src}", why) for src, why in r.rejected]
         if r.error:
             summary.feeds_failed += 1
             summary.failures.append((r.feed.url, r.error))

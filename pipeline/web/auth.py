@@ -95,14 +95,16 @@ def load_secret(path: Path) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Session:
-    """What the signed cookie carries: the user (None before login), the CSRF token, and the user's session
-    generation at sign-in (a cookie from an older generation is revoked)."""
+    """What the signed cookie carries: the user (None before login), the CSRF token, the user's session
+    generation at sign-in (a cookie from an older generation is revoked), and the user's last decision in this
+    session (op id, article id, decision), which they may undo."""
 
     user: str | None
     role: str | None
     csrf: str
     issued: float
     gen: int = 0
+    last: tuple[str, str, str] | None = None
 
 
 class Sessions:
@@ -118,7 +120,7 @@ class Sessions:
     def dump(self, session: Session) -> str:
         """The cookie value."""
         return self._signer.dumps({"u": session.user, "r": session.role, "c": session.csrf, "t": session.issued,
-                                   "g": session.gen})
+                                   "g": session.gen, "l": list(session.last) if session.last else None})
 
     def load(self, value: str | None) -> Session | None:
         """The session in a cookie, or None when it is missing, forged or expired."""
@@ -129,7 +131,14 @@ class Sessions:
         except BadSignature:
             return None
         return Session(data.get("u"), data.get("r"), str(data.get("c", "")), float(data.get("t", 0)),
-                       int(data.get("g", 0)))
+                       int(data.get("g", 0)), _last(data.get("l")))
+
+
+def _last(raw: Any) -> tuple[str, str, str] | None:
+    """The last decision a cookie carries: (op id, article id, decision), or None."""
+    if isinstance(raw, list) and len(raw) == 3 and all(isinstance(x, str) for x in raw):
+        return raw[0], raw[1], raw[2]
+    return None
 
 
 def csrf_ok(session: Session | None, token: str | None) -> bool:

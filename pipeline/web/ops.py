@@ -13,6 +13,7 @@ DECISIONS = ("confirm", "reject", "note")
 SEVERITIES = ("offensive", "derogatory", "dehumanising", "incitement")
 TARGETS = ("migrants", "refugees", "asylum_seekers", "nationality_ethnicity", "religion", "other")
 MAX_NOTE = 4000
+MAX_EVIDENCE = 2000
 
 
 def new_op(kind: str, actor: str, **fields: Any) -> dict[str, Any]:
@@ -31,9 +32,10 @@ def _choice(value: str | None, choices: Sequence[str], name: str) -> str | None:
 
 
 def decision_op(actor: str, article_id: str, decision: str, severity: str | None, target: str | None,
-                note: str | None, adjudicate: bool) -> dict[str, Any]:
-    """A reviewer's decision. A lead's adjudication is round 2 and final; whether another decision is final
-    (not in double review) is settled when it is written, as assignments may change meanwhile."""
+                note: str | None, adjudicate: bool, evidence: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A reviewer's decision, with the evidence span they corrected (if any). A lead's adjudication is round 2
+    and final; whether another decision is final (not in double review) is settled when it is written, as
+    assignments may change meanwhile."""
     if decision not in DECISIONS:
         raise InputError(f"decision {decision!r} is invalid; must be one of: {', '.join(DECISIONS)}")
     note = (note or "").strip()
@@ -45,7 +47,31 @@ def decision_op(actor: str, article_id: str, decision: str, severity: str | None
     return new_op("decision", actor, article_id=article_id, decision=decision,
                   severity=_choice(severity, SEVERITIES, "severity") if keep else None,
                   target=_choice(target, TARGETS, "target") if keep else None, note=note or None,
-                  round=2 if adjudicate else 1)
+                  round=2 if adjudicate else 1, **({"evidence": [evidence]} if evidence else {}))
+
+
+def undo_op(actor: str, decision: dict[str, Any]) -> dict[str, Any]:
+    """The withdrawal of the actor's own decision (an op named by its id, within the same session)."""
+    return new_op("undo", actor, article_id=decision["article_id"], undoes=decision["op_id"],
+                  decision=decision["decision"], action="undo")
+
+
+def evidence_span(text: str, title: str, quote: str, start: int | None) -> dict[str, Any] | None:
+    """The reviewer's corrected evidence: `quote` where it starts at `start` in the text, else its first
+    occurrence in the text, else in the title; None for an empty quote; an InputError when it is in neither."""
+    quote = quote.strip()
+    if not quote:
+        return None
+    if len(quote) > MAX_EVIDENCE:
+        raise InputError(f"the evidence has {len(quote)} characters; select at most {MAX_EVIDENCE}")
+    if start is not None and 0 <= start and text[start:start + len(quote)] == quote:
+        return {"start": start, "end": start + len(quote), "text": quote, "label": "review", "field": "text"}
+    for field, where in (("text", text), ("title", title)):
+        found = where.find(quote)
+        if found >= 0:
+            return {"start": found, "end": found + len(quote), "text": quote, "label": "review", "field": field}
+    raise InputError(f"the evidence {quote[:60]!r} is not in the item's text or title; select or type words "
+                     "exactly as they appear")
 
 
 def reopen_op(actor: str, article_id: str, note: str | None) -> dict[str, Any]:

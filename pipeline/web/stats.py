@@ -1,7 +1,9 @@
-"""Agreement between reviewers (Cohen's kappa) and spike alerts over weekly counts (robust z-score)."""
+"""Agreement between reviewers (Cohen's kappa), spike alerts over weekly counts (robust z-score) and the
+Wilson interval of a share."""
 
 from __future__ import annotations
 
+import math
 import statistics
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -15,6 +17,18 @@ Z_ALERT = 3.5
 MIN_COUNT = 3
 # With sparse counts the MAD is often 0; a floor of one item keeps the score finite and meaningful.
 MAD_FLOOR = 1.0
+Z95 = 1.959964
+
+
+def wilson(k: int, n: int, z: float = Z95) -> tuple[float, float] | None:
+    """The Wilson score interval of the share k / n (95 % by default); None when n is 0. It stays inside
+    [0, 1] and is not empty at k = 0 or k = n, where the normal approximation fails."""
+    if n <= 0:
+        return None
+    p, z2 = k / n, z * z
+    centre = (p + z2 / (2 * n)) / (1 + z2 / n)
+    half = z * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / (1 + z2 / n)
+    return max(0.0, centre - half), min(1.0, centre + half)
 
 
 def cohen_kappa(pairs: Sequence[tuple[str, str]]) -> float | None:

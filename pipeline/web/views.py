@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
 from fastapi import HTTPException
@@ -15,15 +16,43 @@ from pipeline.web.highlight import safe_url, segments, spans_of
 PAGE_SIZE = 50
 MAX_PAGE = 100_000  # far past any real queue, well inside what SQL OFFSET takes
 STATUSES = ("unreviewed", "confirmed", "rejected", "disputed")
-FILTERS = ("outlet", "lang", "target", "severity", "status", "assignee")
+FILTERS = ("outlet", "lang", "target", "severity", "status", "assignee", "q", "from", "to")
+MAX_SEARCH = 200
+EXCERPT_WORDS_CHARS = 90
 
 
 def queue_filters(params: Mapping[str, str]) -> dict[str, str]:
-    """The queue filters present in a query string (empty values dropped)."""
-    filters = {k: str(params[k]) for k in FILTERS if params.get(k)}
+    """The queue filters present in a query string (empty values dropped): facets, words to search for, and a
+    date range (from, to: YYYY-MM-DD, both included)."""
+    filters = {k: str(params[k]).strip() for k in FILTERS if str(params.get(k) or "").strip()}
     if filters.get("status") and filters["status"] not in STATUSES:
         raise InputError(f"status {filters['status']!r} is invalid; must be one of: {', '.join(STATUSES)}")
+    if len(filters.get("q", "")) > MAX_SEARCH:
+        raise InputError(f"the search has {len(filters['q'])} characters; use at most {MAX_SEARCH}")
+    days = {k: _day(k, filters[k]) for k in ("from", "to") if k in filters}
+    if len(days) == 2 and days["from"] > days["to"]:
+        raise InputError(f"the date range {filters['from']} to {filters['to']} is empty; 'from' must not be "
+                         "after 'to'")
     return filters
+
+
+def _day(name: str, value: str) -> date:
+    """A date filter as YYYY-MM-DD, else an InputError naming it."""
+    try:
+        if len(value) == 10:
+            return date.fromisoformat(value)
+    except ValueError:
+        pass
+    raise InputError(f"{name} {value[:40]!r} is invalid; give a date as YYYY-MM-DD")
+
+
+def first_words(text: str | None, limit: int = EXCERPT_WORDS_CHARS) -> str:
+    """The first words of a text, cut at a word boundary, with an ellipsis when cut ('' for no text)."""
+    flat = " ".join((text or "").split())
+    if len(flat) <= limit:
+        return flat
+    cut = flat[:limit].rsplit(" ", 1)[0] if " " in flat[:limit] else flat[:limit]
+    return cut.rstrip(" ,;:.") + "…"
 
 
 def page_number(raw: str | None) -> int:
@@ -39,7 +68,8 @@ def page_number(raw: str | None) -> int:
 def queue_view(db: Database, filters: dict[str, str], page: int, blind_for: str | None = None) -> dict[str, Any]:
     """A page of the queue with its total (blind for `blind_for`, a reviewer who is not a lead)."""
     rows, total = review.queue(db, filters, PAGE_SIZE, (page - 1) * PAGE_SIZE, blind_for)
-    items = [{"id": r["id"], "title": r["title"] or "", "outlet": r["outlet"], "outlet_id": r["outlet_id"],
+    items = [{"id": r["id"], "title": r["title"] or "", "excerpt": first_words(r.get("excerpt")),
+              "outlet": r["outlet"], "outlet_id": r["outlet_id"],
               "lang": r["lang"], "kind": r["kind"], "published": r["seen_at"], "hate_score": r["hate_score"],
               "severity": r["severity"], "target": r["target"], "myths": r["myths"], "status": r["status"],
               "priority": round(float(r["priority"] or 0), 3), "assignees": r["assignees"] or ""} for r in rows]
@@ -76,12 +106,16 @@ def item_view(db: Database, article_id: str, viewer: str, sees_all: bool,
     requested = {(r["start"], r["end"]): r["requested_by"] for r in review.factcheck_requests(db, article_id)}
     rubric = item["rubric"]
     criteria = [_criterion(c) for c in spans_of(rubric["criteria"])] if rubric else []
-    marks = evidence + [m["evidence"] for m in myths] + [
-        {**span, "label": f"rubric-{c['id']}"} for c in criteria for span in c["spans"]]
+    withdrawn = {op.get("undoes") for op in pending if op.get("kind") == "undo"}
     waiting = [{**op, "reviewer": op["actor"], "created_at": op["at"], "pending": True} for op in pending
-               if op.get("kind") == "decision" and op.get("article_id") == article_id]
+               if op.get("kind") == "decision" and op.get("article_id") == article_id
+               and op["op_id"] not in withdrawn]
     blind = is_blind(item["reviews"] + waiting, item["assignees"], viewer, sees_all)
-    reviews = [r for r in item["reviews"] + waiting if not blind or r["reviewer"] == viewer]
+    reviews = [{**r, "evidence": spans_of(r.get("evidence"))} for r in item["reviews"] + waiting
+               if (not blind or r["reviewer"] == viewer) and r.get("op_id") not in withdrawn]
+    marks = evidence + [m["evidence"] for m in myths] + [
+        {**span, "label": f"rubric-{c['id']}"} for c in criteria for span in c["spans"]] + [
+        {**span, "label": "review"} for r in reviews for span in r["evidence"]]
     return {
         "id": item["id"], "title": item["title"] or "", "outlet": item["outlet"], "outlet_id": item["outlet_id"],
         "country": item["country"], "lang": item["lang"] or item["outlet_language"], "kind": item["kind"],

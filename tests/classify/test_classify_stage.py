@@ -15,7 +15,7 @@ pytestmark = pytest.mark.slow
 
 def test_gate_lets_relevant_and_alarming_items_through(classifier: Any) -> None:
     items = [Article(url="a", outlet="o", text="Forty migrants were rescued off the coast on Monday."),
-             Article(url="b", outlet="o", text="They breed like rats. Vermin, the lot of them."),
+             Article(url="b", outlet="o", text="Muslims breed like rats. Vermin, the lot of them."),
              Article(url="c", outlet="o", text="The home side won the derby two goals to one.")]
     out = classify_batch(items, classifier, gate=0.3)
     assert [a.lang for a in out] == ["en", "en", "en"]

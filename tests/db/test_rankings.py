@@ -1,4 +1,4 @@
-"""Rankings: per-outlet score histograms in SQL, yearly means, snapshots stored once and read back."""
+"""Rankings: ranked articles and their per-outlet score histograms in SQL, snapshots stored once and read back."""
 
 from __future__ import annotations
 
@@ -15,10 +15,10 @@ from pipeline.db.database import Database
 MODEL = "m@1"
 
 
-def _scored(outlet: str, n: int, score: float, year: int = 2026) -> Article:
+def _scored(outlet: str, n: int, score: float, year: int = 2026, hate: float = 1.0, kind: str = "article") -> Article:
     a = Article(url=f"http://{outlet}.test/{year}/{n}", outlet=outlet, title=f"T{n}", text=f"Text {n}",
-                published=datetime(year, 5, 1, tzinfo=UTC))
-    return a.evolve(rubric=RubricResult(score, "r1", (Criterion("hate_flag", 1.0, 1.0, "None.", "EJN"),)))
+                published=datetime(year, 5, 1, tzinfo=UTC), kind=kind)
+    return a.evolve(rubric=RubricResult(score, "r1", (Criterion("hate_flag", hate, 1.0, "None.", "EJN"),)))
 
 
 @pytest.fixture
@@ -27,7 +27,8 @@ def scored(db: Database) -> Database:
     sources.upsert_sources(db, [Outlet("a", "A", media_type="newspaper"), Outlet("b", "B", media_type="radio"),
                                 Outlet("s", "S", media_type="social")], [])
     batch = [_scored("a", i, s) for i, s in enumerate((10.0, 10.2, 80.0))]
-    batch += [_scored("b", 0, 55.5), _scored("s", 0, 5.0), _scored("a", 9, 30.0, year=2025)]
+    batch += [_scored("b", 0, 55.5, hate=0.4), _scored("s", 0, 5.0, hate=0.1), _scored("a", 9, 30.0, year=2025)]
+    batch += [_scored("b", 7, 20.0, hate=0.2, kind="post")]
     articles.insert_articles(db, batch, None)
     results.save_rubric(db, batch, MODEL)
     return db
@@ -49,10 +50,14 @@ def test_score_bins_of_any_source(scored: Database) -> None:
     assert bins == [("x", [1, 3], [2, 1], pytest.approx([2.2, 3.0]))]
 
 
-def test_yearly_outlet_means(scored: Database) -> None:
-    means = rankings.yearly_outlet_means(scored, ["a", "b"], "r1", MODEL)
-    assert means == {"a": {2025: (30.0, 1), 2026: (33.4, 3)}, "b": {2026: (55.5, 1)}}
-    assert rankings.yearly_outlet_means(scored, [], "r1", MODEL) == {}
+def test_ranked_rows_flags_and_years_leave_unranked_items_out(scored: Database) -> None:
+    rows = rankings.ranked_rows(scored, 2026, "r1", MODEL, ("social",))
+    assert sorted((r.outlet_id, r.score) for r in rows) == [("a", 10.0), ("a", 10.2), ("a", 80.0), ("b", 55.5)]
+    assert len(rankings.ranked_rows(scored, 2026, "r1", MODEL, ())) == 5  # the social outlet; never the post
+    flagged = rankings.hate_flagged(scored, 2026, "r1", MODEL, ("social",))
+    assert [(f["outlet_id"], f["criteria"][0]["score"]) for f in flagged] == [("b", 0.4)]
+    assert rankings.ranked_years(scored, "r1", MODEL) == [2025, 2026]
+    assert rankings.ranked_years(scored, "r2", MODEL) == []
 
 
 def _snapshot(sid: str, year: int = 2026, **extra: Any) -> dict[str, Any]:
@@ -73,7 +78,7 @@ def test_award_snapshot_is_stored_once_and_read_back(scored: Database) -> None:
         k: snap[k] for k in ("id", "year", "rubric_version", "models", "parameters", "article_ids")}
     assert back["verdicts"] == snap["verdicts"] and back["indicators"] == snap["indicators"]
     assert back["previous"] == snap["previous"] and "ignored" not in back
-    assert back["stored_rows"] == snap["rows"]
+    assert back["stored_rows"] == [{**dict.fromkeys(rankings.ROW_COLUMNS), **r} for r in snap["rows"]]
     assert rankings.award_snapshot(scored, "nope") is None
 
 

@@ -144,3 +144,24 @@ def test_reviewed_texts_leave_purged_posts_out(db: Database, items: list[Article
     with db.connect() as con:
         con.execute("UPDATE articles SET extraction = 'purged' WHERE id = ?", [a.id])
     assert [r["id"] for r in review.reviewed_texts(db)] == [b.id]
+
+
+def test_evidence_undo_search_dates_and_roles(db: Database, items: list[Article]) -> None:
+    a, b = items[0], items[1]
+    span = {"start": 0, "end": 4, "text": "Text", "label": "review", "field": "text"}
+    decision = _op("decision", "bo", a.id, 1, decision="confirm", evidence=[span])
+    undo = _op("undo", "bo", a.id, 2, undoes=decision["op_id"], decision="confirm", action="undo")
+    theirs = _op("decision", "ana", b.id, 3, decision="reject")
+    stranger = _op("undo", "cy", b.id, 4, undoes=theirs["op_id"], decision="reject", action="undo")
+    assert review.record_ops(db, [decision, theirs]) == 2
+    assert json.loads(review.review_item(db, a.id)["reviews"][0]["evidence"]) == [span]
+    assert review.record_ops(db, [undo, stranger]) == 2  # an undo of another's decision deletes nothing
+    assert review.review_item(db, a.id)["reviews"] == [] and len(review.review_item(db, b.id)["reviews"]) == 1
+    with db.connect() as con:
+        actions = [r[0] for r in con.execute("SELECT action FROM audit_log ORDER BY id").fetchall()]
+    assert actions == ["decision", "decision", "undo", "undo"]
+    assert review.queue_ids(db, {"q": "TEXT 1"}) == [b.id]
+    assert review.queue_ids(db, {"from": "2026-05-05", "to": "2026-05-05"}) == [b.id]
+    review.create_user(db, "bo", "monitor", "hash-b")
+    assert review.set_role(db, "bo", "lead") and not review.set_role(db, "nobody", "lead")
+    assert review.users(db)["bo"]["role"] == "lead" and review.users(db)["bo"]["session_gen"] == 1

@@ -32,6 +32,9 @@ def test_trend_counts_per_week_and_month(db: Database) -> None:
         (date(2026, 5, 4), 1, 1), (date(2026, 5, 11), 1, 0)]  # the reviewer rejected the second flag
     assert {(r["outlet"], r["country"], r["lang"]) for r in weeks} == {("Outlet", "GB", "en")}
     assert "text" not in weeks[0] and "author" not in weeks[0]
+    week = trend_counts(db, "week", date(2026, 5, 11), date(2026, 5, 17))  # both days included, nothing outside
+    assert {r["period"] for r in week} == {date(2026, 5, 11)} and sum(r["relevant"] for r in week) == 1
+    assert trend_counts(db, "week", date(2026, 5, 19), None) == []
     months = trend_counts(db, "month")
     assert sum(r["relevant"] for r in months) == 3 and {r["period"] for r in months} == {date(2026, 5, 1)}
     with pytest.raises(StoreError, match="period 'day' is invalid; must be one of: week, month"):

@@ -39,16 +39,25 @@ def counts(db: Path) -> dict[str, int]:
 
 
 def test_demo_twice(harness: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
     from pipeline.cli.demo import run_demo
 
     monkeypatch.setenv("XENOWATCH_DEMO_PORT", str(free_port()))
-    settings = Settings(db=tmp_path / "demo.duckdb")
-    first = run_demo(settings, tmp_path / "report", 2026, lambda s: None)
-    after_first = counts(settings.db)
+    monkeypatch.chdir(tmp_path)
+    mine = tmp_path / "mine.duckdb"
+    monkeypatch.setenv("XENOWATCH_DB", str(mine))  # the user's database: the demo must leave it alone
+    shown = CliRunner().invoke(app, ["demo", "--out", "report", "--year", "2026"])
+    assert shown.exit_code == 0, (shown.output, shown.exception)
+    demo_db = tmp_path / "xenowatch-demo.duckdb"
+    assert f"demo database: {demo_db.resolve()} (kept apart from your own database" in shown.stdout
+    assert "feeds: 10 ok, 0 failed" in shown.stdout and "score: 0-100, higher is fairer" in shown.stdout
+    assert not mine.exists()
+    after_first = counts(demo_db)
     assert after_first["articles"] == len(sample_items()) >= 150
     assert after_first["outlets"] >= 5 and after_first["classifications"] == after_first["articles"]
     assert after_first["rubric_results"] > 50 and after_first["ranking_snapshots"] == 1
-    assert first["ingest"]["feeds_failed"] == 0
 
     index = (tmp_path / "report" / "index.html").read_text()
     assert "<svg" in index and "Evidence packs" in index
@@ -60,11 +69,19 @@ def test_demo_twice(harness: None, tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert ranks["courrier-littoral"] < ranks["echo-frontieres"]
     assert ranks["diario-estrecho"] < ranks["voz-frontera"]
 
-    second = run_demo(settings, tmp_path / "report", 2026, lambda s: None)
-    assert counts(settings.db) == after_first
+    # The user's own database has none of the demo's feeds: a plain ingest finds nothing registered.
+    user = CliRunner().invoke(app, ["ingest"])
+    assert user.exit_code != 0 and "no feeds registered" in str(user.exception)
+
+    second = run_demo(Settings(db=demo_db), tmp_path / "report", 2026, lambda s: None)
+    assert counts(demo_db) == after_first
     assert second["ingest"]["new"] == 0 and second["classified"] == 0
-    assert second["snapshot"]["id"] == first["snapshot"]["id"]
-    assert second["lines"] == first["lines"]
+    assert f"(snapshot {second['snapshot']['id']})" in shown.stdout
+    ranked = [ln for ln in second["lines"] if ln.status == "ranked"]
+    assert {ln.outlet_id: ln.rank for ln in ranked} == ranks
+    assert (f"the 2026 ranking counts {sum(ln.n_articles for ln in second['lines'])} scored migration articles"
+            in shown.stdout)
+    assert f"{sum(ln.n_articles for ln in ranked)} of them are in the {len(ranked)} outlets" in shown.stdout
 
 
 def test_ingest_flow_retries_only_retryable_errors(harness: None, http, tmp_path: Path) -> None:

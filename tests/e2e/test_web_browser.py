@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import sync_playwright
 
 from benchmarks.serve_bench import free_port, seed, start_server, stop
 from pipeline.core.config import Settings
@@ -116,16 +115,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
         stop(server)
 
 
-@pytest.fixture(scope="module")
-def chromium(browser_type_launch_args: dict[str, Any]) -> Iterator[Any]:
-    """One browser for the module. Playwright is started here, not by pytest-playwright's session fixture:
-    its event loop would stay running in the main thread and break every later test that calls
-    asyncio.run."""
-    with sync_playwright() as p:
-        browser = p.chromium.launch(**browser_type_launch_args)
-        yield browser
-        browser.close()
-
 
 @pytest.fixture
 def page(chromium: Any) -> Iterator[Any]:
@@ -173,10 +162,11 @@ def test_review_with_keyboard_and_decision_survives_reload(page: Any, site: dict
     page.keyboard.press("j")
     page.keyboard.press("Enter")
     page.wait_for_url("**/items/**")
+    decided = page.url
     page.select_option("#severity", "dehumanising")
     page.keyboard.press("c")
-    page.wait_for_url("**saved=1**")
-    page.reload()
+    page.wait_for_url("**saved=1**")  # on to the next item
+    page.goto(decided)
     row = page.locator("tr.review").first
     assert row.locator("td.decision").inner_text() == "confirm" and "dehumanising" in row.inner_text()
     assert "mona" in row.inner_text()
@@ -206,7 +196,7 @@ def test_hostile_items_render_as_text_and_run_nothing(page: Any, site: dict[str,
 def test_trends_and_ranking_pages(page: Any, site: dict[str, Any], watched: dict[str, list[str]]) -> None:
     sign_in(page, site["base"], "root")
     page.goto(site["base"] + "/trends?period=month&by=outlet")
-    assert page.locator("svg.chart rect.bar").count() >= 1 and page.locator("table.trends tr").count() > 2
+    assert page.locator("svg.chart g.point").count() >= 1 and page.locator("table.trends tr").count() > 2
     shot(page, "trends")
     page.goto(site["base"] + "/ranking")
     assert page.locator("table.ranking tr").count() == 4

@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from models.training.datasets import Example
 from models.hate.finetuned import load_finetuned
 from models.hate.finetuned import logits_of as predict
 from models.hate.network import IGNORE, WEIGHTS_FILE
+from models.training.datasets import Example
 from models.training.finetune import FinetuneConfig, finetune
 from models.training.finetune_data import balanced_batches, perturb, targets
 from pipeline.cli import app
@@ -179,6 +179,7 @@ def test_leave_one_dataset_out_scores_the_left_out_test_split(data: Path, base: 
     row = table["rows"]["hatemojibuild -> hatemojibuild/en"]
     assert row["n"] == 6 and 0 <= row["macro_f1"] <= 1 and row["threshold"] > 0
     assert not (tmp_path / "lodo" / WEIGHTS_FILE).exists(), "leave-out runs save no weights"
+    assert sorted(table["reference"]) == sorted(table["rows"]), "a run on everything, scored on the same rows"
     bad = CliRunner().invoke(app, ["train", "--arch", "finetune", "--data", str(french), "--datasets",
                                    "hatemojibuild", "--base", str(base), "--out", str(tmp_path / "x"),
                                    "--leave-out", "mlma"])

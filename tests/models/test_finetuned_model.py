@@ -79,3 +79,31 @@ def test_suite_scores_are_the_evaluation_figures() -> None:
     assert row["accuracy"] == 0.5 and row["migrant_accuracy"] == 0.667
     assert row["migrant_non_hateful_cleared"] == 0.5 and row["n_migrant"] == 3
     assert macro_f1([True, False], [True, False]) == 1.0 and macro_f1([True, True], [False, False]) == 0.0
+
+
+def test_a_hateful_clause_run_on_into_lowercase_filler_is_found(model: FinetunedHateModel) -> None:
+    lead = "Questi clandestini sono parassiti, un'invasione di migranti da rimandare a casa."
+    filler = " ".join(["consiglio bilancio scuola biblioteca panetteria festival museo ponte lavori"] * 6) + "."
+    [result] = model.predict([("Consiglio comunale", f"{lead} {filler}")], ["it"])
+    assert result.hate and result.evidence[0].text == lead
+
+
+def test_models_card_rewrites_the_card_from_what_is_stored(tmp_path: Path) -> None:
+    import shutil
+
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
+
+    folder = tmp_path / "model"
+    shutil.copytree(FINETUNED_DIR, folder)
+    (folder / "MODEL_CARD.md").unlink()
+    result = CliRunner().invoke(app, ["models", "card", "--model", str(folder), "--no-eval"])
+    assert result.exit_code == 0, result.output
+    card = (folder / "MODEL_CARD.md").read_text(encoding="utf-8")
+    for heading in ("## Leave one dataset out", "## Functional suite v2", "## Bias audit", "## Sets never trained on",
+                    "## Speed and size", "--arch finetune"):
+        assert heading in card
+    assert "| hatexplain -> hatexplain/en |" in card and "| test | en |" in card
+    bad = CliRunner().invoke(app, ["models", "card", "--model", str(tmp_path)])
+    assert bad.exit_code != 0 and "no meta.json there" in str(bad.exception) + bad.output

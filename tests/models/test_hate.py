@@ -56,3 +56,15 @@ def test_empty_and_emoji_only(classifier: Any) -> None:
     empty, emoji = classifier.hate.predict([("", ""), ("", "🙂🙂🙂")])
     assert empty.hate is False and empty.evidence == ()
     assert 0.0 <= emoji.score <= 1.0
+
+
+def test_hate_spans_cut_only_overlong_sentences_after_lowercase_stops() -> None:
+    from models.hate.model import hate_spans
+    from pipeline.core.text import sentence_spans
+
+    short = "These people are fine. e.g. they work. Ok."
+    assert hate_spans(short, limit=300) == sentence_spans(short) and len(sentence_spans(short)) == 2
+    long = "they are rats. " + "word " * 80 + "end; more text here."
+    spans = hate_spans(long, limit=100)
+    assert [long[s:e] for s, e in spans][0] == "they are rats." and long[spans[-1][0]:spans[-1][1]] == "more text here."
+    assert all(long[s:e].strip() == long[s:e] for s, e in spans)

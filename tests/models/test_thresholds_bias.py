@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from typing import Any
 
@@ -10,7 +11,9 @@ import pytest
 from typer.testing import CliRunner
 
 from models.evaluation.bias import SUBGROUPS, Item, bias_table, markdown_bias, template_texts
-from models.hate.model import HateModel
+from models.hate.finetuned import FINETUNED_DIR, FinetunedHateModel
+from models.hate.model import DEFAULT_DIR
+from models.training.card_finetuned import EVALUATION_FILE
 from models.training.datasets import Example
 from models.training.hate import language_thresholds
 from pipeline.cli import app
@@ -37,19 +40,22 @@ def test_each_language_is_decided_at_its_own_threshold(classifier: Any) -> None:
     hate = classifier.hate
     score = float(hate.probabilities([HATEFUL])[0])
     meta = {**hate.meta, "threshold": score / 2, "thresholds": {"fr": min(score + 0.01, 0.999)}}
-    model = HateModel(hate.head, hate.encoders, meta)
+    model = FinetunedHateModel(hate.net, meta)
     en, fr, unknown = model.predict([("", HATEFUL)] * 3, ["en", "fr-FR", None])
     assert en.hate and unknown.hate and not fr.hate
     assert model.threshold_for("FR") == meta["thresholds"]["fr"] and model.threshold_for("de") == score / 2
-    forced = HateModel(hate.head, hate.encoders, meta, threshold=0.3)
+    forced = FinetunedHateModel(hate.net, meta, threshold=0.3)
     assert forced.thresholds == {} and forced.threshold_for("fr") == 0.3, "a set threshold applies to all"
 
 
 @pytest.mark.slow
-def test_shipped_head_has_thresholds_per_language_and_a_bias_audit(classifier: Any) -> None:
+def test_shipped_models_have_thresholds_per_language_and_a_bias_audit(classifier: Any) -> None:
     meta = classifier.hate.meta
-    assert {"en", "fr"} <= set(meta["thresholds"]) and all(0 < v < 1 for v in meta["thresholds"].values())
-    assert {f"templates/{lang}" for lang in ("en", "fr", "es")} <= set(meta["bias"])
+    assert {"en", "fr", "de"} <= set(meta["thresholds"]) and all(0 < v < 1 for v in meta["thresholds"].values())
+    evaluation = json.loads((FINETUNED_DIR / EVALUATION_FILE).read_text(encoding="utf-8"))
+    assert {f"templates/{lang}" for lang in ("en", "fr", "es")} <= set(evaluation["bias"])
+    legacy = json.loads((DEFAULT_DIR / "meta.json").read_text(encoding="utf-8"))
+    assert {"en", "fr"} <= set(legacy["thresholds"]) and "templates/es" in legacy["bias"]
 
 
 def test_bias_metrics_find_a_biased_subgroup() -> None:

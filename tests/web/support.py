@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from typing import Any
+
+from fastapi.testclient import TestClient
 
 from pipeline.db import rankings, review
 from pipeline.db.database import Database
@@ -26,3 +29,12 @@ def accounts_and_snapshot(database: Database, users: Mapping[str, str], password
                                       "parameters": {}, "article_ids": list(ids)},
                            [{"category": "overall", "outlet_id": "outlet-1", "rank": 1, "score": 80.0, "ci_low": 70.0,
                              "ci_high": 90.0, "n_articles": 12, "status": "ranked"}])
+
+
+def signed_in(app: Any, user: str, password: str) -> TestClient:
+    """A client signed in as `user`."""
+    client = TestClient(app, follow_redirects=False)
+    reply = client.post("/login", data={"username": user, "password": password,
+                                        "csrf_token": csrf(client.get("/login").text)})
+    assert reply.status_code == 303, reply.text[:300]
+    return client

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from collections.abc import Iterator
@@ -53,9 +54,13 @@ def _csrf(html: str) -> str:
 
 
 def _decide(client: TestClient, item: str, decision: str, **fields: str) -> None:
-    """Post a decision through the item page's form."""
+    """Post a decision through the item page's form (and a final adjudication through its confirmation page)."""
     token = _csrf(client.get(f"/items/{item}").text)
     reply = client.post(f"/items/{item}/decision", data={"csrf_token": token, "decision": decision, **fields})
+    if fields.get("adjudicate"):
+        assert reply.status_code == 200 and 'name="final_confirmed" value="yes"' in reply.text, reply.text[:300]
+        hidden = re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', reply.text)
+        reply = client.post(f"/items/{item}/decision", data={k: html.unescape(v) for k, v in hidden})
     assert reply.status_code == 303, reply.text[:300]
 
 

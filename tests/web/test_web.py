@@ -78,7 +78,9 @@ PAGES = {  # path -> roles allowed
     "/items/{id}": {"monitor", "lead", "admin"}, "/agreement": {"lead", "admin"}, "/audit": {"lead", "admin"},
     "/reviews/export.jsonl": {"lead", "admin"}, "/trends": {"authority", "admin"},
     "/trends?period=month&by=target": {"authority", "admin"}, "/alerts": {"authority", "admin"},
-    "/alerts.csv": {"authority", "admin"}, "/ranking": {"council", "admin"}, "/methodology": {"council", "admin"},
+    "/alerts.csv": {"authority", "admin"}, "/trends.csv?from=2026-01-01": {"authority", "admin"},
+    "/trends.json?by=country": {"authority", "admin"}, "/ranking": {"council", "admin"},
+    "/methodology": {"council", "admin"},
     "/evidence/outlet-1": {"council", "admin"}, "/users": {"admin"},
     "/api/queue": {"monitor", "lead", "admin"}, "/api/items/{id}": {"monitor", "lead", "admin"},
     "/api/agreement": {"lead", "admin"}, "/api/trends?by=language": {"authority", "admin"},
@@ -164,7 +166,8 @@ def test_decision_is_stored_audited_and_shown(web_app: Any, web_db: tuple[Path, 
     assert "Decision" in page.text and '<mark class="ev ev-hate' in page.text
     reply = monitor.post(f"/items/{item}/decision", data={"csrf_token": csrf(page.text), "decision": "confirm",
                                                           "severity": "incitement", "target": "refugees"})
-    assert reply.status_code == 303 and reply.headers["location"].startswith(f"/items/{item}?saved=1")
+    order = review.queue_ids(Database(db), {})  # on to the next item of the queue
+    assert reply.status_code == 303 and reply.headers["location"] == f"/items/{order[order.index(item) + 1]}?saved=1"
     again = monitor.get(f"/items/{item}").text
     assert re.search(r'<td class="decision">confirm</td><td>incitement</td>\s*<td>refugees</td>', again)
     with Database(db).connect() as con:
@@ -212,7 +215,12 @@ def test_double_review_kappa_and_adjudication(web_app: Any, web_db: tuple[Path, 
     pair = next(p for p in pairs if (p["a"], p["b"]) == ("max", "mia"))
     assert pair["items"] == 5 and pair["agreed"] == 4
     assert pair["kappa"] == pytest.approx(cohen_kappa(list(zip(votes_max, votes_mia))))
-    lead.post(f"/items/{disputed}/decision", data={"csrf_token": token, "decision": "reject", "adjudicate": "1"})
+    asked = lead.post(f"/items/{disputed}/decision",
+                      data={"csrf_token": token, "decision": "reject", "adjudicate": "1"})
+    assert asked.status_code == 200 and "btn-final" in asked.text  # a final adjudication asks for a confirmation
+    assert lead.get(f"/api/items/{disputed}").json()["status"] == "disputed"
+    lead.post(f"/items/{disputed}/decision", data={"csrf_token": token, "decision": "reject", "adjudicate": "1",
+                                                   "final_confirmed": "yes"})
     final = lead.get(f"/api/items/{disputed}").json()
     assert final["status"] == "rejected" and final["reviews"][-1]["final"] is True
     assert "kappa" in lead.get("/agreement").text and "mia" in lead.get("/audit").text
@@ -230,8 +238,8 @@ def test_export_follows_the_verdict_contract(web_app: Any, web_db: tuple[Path, l
 def test_authority_sees_aggregates_only(web_app: Any, web_db: tuple[Path, list[str]]) -> None:
     authority = clients(web_app)["ali"]
     trends = authority.get("/api/trends?period=month&by=outlet").json()
-    assert trends["rows"] and sum(trends["totals"]) > 0
-    for path in ("/trends", "/api/trends?by=target", "/alerts", "/alerts.csv"):
+    assert trends["rows"] and sum(r["flagged"] for r in trends["rows"] if r["key"] == "(all)") > 0
+    for path in ("/trends", "/api/trends?by=target", "/alerts", "/alerts.csv", "/trends.csv", "/trends.json"):
         body = authority.get(path).text
         assert "vermin" not in body and "Headline" not in body  # no article text or title
     assert authority.get("/api/trends?period=day").status_code == 400

@@ -25,6 +25,7 @@ from pipeline.web.auth import hash_password, verify_password
 from pipeline.web.limits import RateLimit
 from pipeline.web.passwords import check_password
 from tests.web.support import accounts_and_snapshot, csrf
+from tests.web.support import signed_in as support_signed_in
 
 PASSWORD = "tidal meadow lantern"
 USERS = {"mia": "monitor", "lea": "lead", "ada": "admin", "cora": "council", "pat": "monitor", "dee": "monitor"}
@@ -50,11 +51,7 @@ def web_app(web_db: tuple[Path, list[str]]) -> Iterator[Any]:
 
 def signed_in(app: Any, user: str, password: str = PASSWORD) -> TestClient:
     """A client signed in as `user`."""
-    client = TestClient(app, follow_redirects=False)
-    reply = client.post("/login", data={"username": user, "password": password,
-                                        "csrf_token": csrf(client.get("/login").text)})
-    assert reply.status_code == 303, reply.text[:300]
-    return client
+    return support_signed_in(app, user, password)
 
 
 def copy_of(app: Any, client: TestClient) -> TestClient:

@@ -13,8 +13,9 @@ from pipeline.db.review import review_labels
 from pipeline.web.deps import User, bench_of, check_csrf, current_user, need
 from pipeline.web.routes.council import evidence_pack, ranking_data
 from pipeline.web.routes.review import blind_viewer, filters_of, pending_ops, record_decision, record_reopen
-from pipeline.web.routes.trends import all_alerts, trend_params, trend_table
+from pipeline.web.routes.trends import From, all_alerts, trend
 from pipeline.web.stats import agreement
+from pipeline.web.trends import export_json
 from pipeline.web.views import item_view, page_number, queue_view
 
 router = APIRouter(prefix="/api", tags=["workbench"])
@@ -29,6 +30,9 @@ class Decision(BaseModel):
                                                  "religion or other")
     note: str | None = None
     adjudicate: bool = Field(False, description="a lead's final decision on a disputed item")
+    evidence: str | None = Field(None, description="the corrected evidence: words exactly as in the item's text "
+                                                   "or title")
+    evidence_start: int | None = Field(None, description="where the evidence starts in the text (optional)")
 
 
 class Saved(BaseModel):
@@ -50,7 +54,7 @@ def me(request: Request) -> dict[str, Any]:
 @router.get("/queue")
 def api_queue(request: Request, user: Annotated[User, Depends(need("review", api=True))]) -> dict[str, Any]:
     """Flagged items, highest severity x confidence first (filters: outlet, lang, target, severity, status,
-    assignee; page)."""
+    assignee, q (words in the title or text), from and to (YYYY-MM-DD); page)."""
     with bench_of(request).lease.session() as db:
         view = queue_view(db, filters_of(request), page_number(request.query_params.get("page")), blind_viewer(user))
     return view
@@ -101,11 +105,11 @@ def api_agreement(request: Request, user: Annotated[User, Depends(need("lead", a
 
 
 @router.get("/trends")
-def api_trends(request: Request, user: Annotated[User, Depends(need("trends", api=True))],
-               period: str = "week", by: str = "outlet") -> dict[str, Any]:
-    """Flagged and relevant counts per period for each value of a dimension (aggregates only)."""
-    period, by = trend_params(period, by)
-    return {"period": period, "by": by, **trend_table(request, period, by)}
+def api_trends(request: Request, user: Annotated[User, Depends(need("trends", api=True))], period: str = "week",
+               by: str = "outlet", first: From = None, to: str | None = None) -> dict[str, Any]:
+    """The trend chart's rows (as /trends.json): flagged of relevant per period and value of a dimension."""
+    data = trend(request, period, by, first, to)
+    return export_json(data.rows(), data.by, data.window)
 
 
 @router.get("/alerts")

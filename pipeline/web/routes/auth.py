@@ -1,7 +1,10 @@
-"""Sign in and out, the home redirect, and account management for admins."""
+"""Sign in and out, the home redirect, and account management for admins (add, change the role, deactivate,
+reset the password; each change ends the account's sessions and is audited)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from typing import Annotated
 from urllib.parse import urlsplit
 
@@ -9,7 +12,8 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from pipeline.core.errors import ConfigError
-from pipeline.db.review import create_user, end_sessions
+from pipeline.db.database import Database
+from pipeline.db.review import create_user, end_sessions, set_active, set_password, set_role
 from pipeline.web.auth import ROLES, check_name, check_role, hash_password, verify_password
 from pipeline.web.deps import ROLE_HOME, User, bench_of, check_csrf, client_ip, current_user, need, render
 from pipeline.web.limits import HashingBusy
@@ -19,6 +23,7 @@ from pipeline.web.passwords import MAX_LENGTH, check_password
 MAX_NAME = 64  # as check_name allows
 
 router = APIRouter(include_in_schema=False)
+Admin = Annotated[User, Depends(need("admin"))]
 
 
 def _local(path: str | None) -> str | None:
@@ -92,10 +97,71 @@ def logout(request: Request, csrf_token: Annotated[str, Form()] = "") -> Respons
 
 
 @router.get("/users")
-def users_page(request: Request, user: Annotated[User, Depends(need("admin"))]) -> Response:
-    """Accounts and the form to add one."""
+def users_page(request: Request, user: Admin, done: str | None = None) -> Response:
+    """Accounts, what can be changed on each, and the form to add one."""
+    return _users(request, user, 200, done=(done or "")[:200])
+
+
+def _users(request: Request, user: User, status: int, **values: str) -> Response:
+    """The accounts page."""
     accounts = sorted(bench_of(request).users(fresh=True).values(), key=lambda a: a["name"])
-    return render(request, "users.html.j2", user, accounts=accounts, roles=ROLES)
+    return render(request, "users.html.j2", user, status=status, accounts=accounts, roles=ROLES, **values)
+
+
+@router.post("/users/{name}/role")
+def change_role(request: Request, name: str, user: Admin, role: Annotated[str, Form()] = "",
+                csrf_token: Annotated[str, Form()] = "") -> Response:
+    """Give an account another role; its sessions end."""
+    check_csrf(request, csrf_token)
+    return _account_change(request, user, name, "set-role", lambda: _role_change(name, role), role=role)
+
+
+@router.post("/users/{name}/active")
+def change_active(request: Request, name: str, user: Admin, active: Annotated[str, Form()] = "",
+                  csrf_token: Annotated[str, Form()] = "") -> Response:
+    """Deactivate an account (it cannot sign in, and its sessions end) or activate it again."""
+    check_csrf(request, csrf_token)
+    on = active == "1"
+    return _account_change(request, user, name, "activate" if on else "deactivate",
+                           lambda: partial(set_active, name=name, active=on))
+
+
+@router.post("/users/{name}/password")
+def reset_password(request: Request, name: str, user: Admin, password: Annotated[str, Form()] = "",
+                   csrf_token: Annotated[str, Form()] = "") -> Response:
+    """Set a new password for an account (the policy applies); its sessions end."""
+    check_csrf(request, csrf_token)
+    return _account_change(request, user, name, "reset-password", lambda: _password_change(name, password))
+
+
+def _role_change(name: str, role: str) -> Callable[[Database], bool]:
+    """The role change, once the role is checked (a ConfigError listing the roles)."""
+    check_role(role)
+    return partial(set_role, name=name, role=role)
+
+
+def _password_change(name: str, password: str) -> Callable[[Database], bool]:
+    """The password change, once the password passes the policy (hashed here, outside the database lease)."""
+    return partial(set_password, name=name, password_hash=hash_password(check_password(password, name)))
+
+
+def _account_change(request: Request, user: User, name: str, action: str,
+                    prepare: Callable[[], Callable[[Database], bool]], **detail: str) -> Response:
+    """Check and apply a change to another account (prepare raises ConfigError for a bad value), audit it, and
+    go back to the accounts page; an admin's own account changes through /account/password or the CLI."""
+    bench = bench_of(request)
+    try:
+        if name == user.name:
+            raise ConfigError("you cannot change your own account here (it would lock you out); ask another admin, "
+                              "or use /account/password for your password")
+        if name not in bench.users(fresh=True):
+            raise ConfigError(f"there is no user {name[:64]!r}; reload the page")
+        change = prepare()
+    except ConfigError as exc:
+        return _users(request, user, 400, error=str(exc))
+    bench.update_account(change)
+    bench.writer.write(new_op("audit", user.name, action=action, name=name, **detail))
+    return RedirectResponse(f"/users?done={action}", status_code=303)
 
 
 @router.post("/users")

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import Response
 
+from pipeline.core.categories import heading, sort_key
 from pipeline.db import rankings, results, sources
 from pipeline.web.deps import User, bench_of, need, render
 
@@ -16,7 +17,8 @@ MIN_YEAR, MAX_YEAR = 1900, 2999
 
 
 def ranking_data(request: Request, year: int | None) -> dict[str, Any]:
-    """The newest snapshot of a year (default: the latest year ranked) and its rows by category."""
+    """The newest snapshot of a year (default: the latest year ranked) and its rows by category (overall first),
+    with each category's heading."""
     if year is not None and not MIN_YEAR <= year <= MAX_YEAR:
         raise HTTPException(400, f"year {year} is invalid; give a year from {MIN_YEAR} to {MAX_YEAR}")
     with bench_of(request).lease.session() as db:
@@ -24,9 +26,10 @@ def ranking_data(request: Request, year: int | None) -> dict[str, Any]:
         year = year or (years[0] if years else None)
         snapshot, rows = rankings.latest_ranking(db, year) if year else (None, [])
     categories: dict[str, list[dict[str, Any]]] = {}
-    for row in rows:
+    for row in sorted(rows, key=lambda r: sort_key(r["category"])):  # stable: rank order within a category
         categories.setdefault(row["category"], []).append(row)
-    return {"year": year, "years": years, "snapshot": snapshot, "categories": categories}
+    return {"year": year, "years": years, "snapshot": snapshot, "categories": categories,
+            "headings": {c: heading(c, year) for c in categories}}
 
 
 @router.get("/ranking")
