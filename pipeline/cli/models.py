@@ -46,6 +46,7 @@ def train(data: Path = typer.Option(..., "--data", help="Folder of labelled data
           leave_out: str = typer.Option("", "--leave-out", help="finetune: comma-separated datasets (or lang:xx); "
                                         "for each, train without it and test on it; writes OUT/lodo.json.")) -> None:
     """Train the hate head on labelled data and write head.skops, meta.json and MODEL_CARD.md."""
+    from models.hate.finetuned import FINETUNED_DIR
     from models.hate.model import DEFAULT_DIR
     from models.training.datasets import DATASETS
     from models.training.hate import DEFAULT_ENCODERS, TrainConfig
@@ -56,8 +57,10 @@ def train(data: Path = typer.Option(..., "--data", help="Folder of labelled data
     if restricted and not allow_restricted:
         raise ConfigError(f"{', '.join(restricted)}: licence does not allow shipping a derived model; "
                           "pass --allow-restricted and an --out folder outside the package to train anyway")
-    if restricted and (out is None or out.resolve() == DEFAULT_DIR.resolve()):
-        raise ConfigError("a model trained on restricted data must not replace the shipped head; give --out")
+    shipped = (DEFAULT_DIR.resolve(), FINETUNED_DIR.resolve())
+    if restricted and (out is None or out.resolve() in shipped or DEFAULT_DIR.resolve() in out.resolve().parents):
+        raise ConfigError("a model trained on restricted data must not replace a shipped model; give an --out "
+                          "folder outside the package")
     if arch != "head":
         _finetune(arch, FinetuneArgs(data, out, names, seed, version, tuple(extra), steps, batch_size,
                                      freeze_layers, max_length, device, base, _names(leave_out)))

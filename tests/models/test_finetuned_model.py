@@ -107,3 +107,18 @@ def test_models_card_rewrites_the_card_from_what_is_stored(tmp_path: Path) -> No
     assert "| hatexplain -> hatexplain/en |" in card and "| test | en |" in card
     bad = CliRunner().invoke(app, ["models", "card", "--model", str(tmp_path)])
     assert bad.exit_code != 0 and "no meta.json there" in str(bad.exception) + bad.output
+
+
+def test_restricted_data_can_never_be_written_over_a_shipped_model(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
+
+    for out in (FINETUNED_DIR, DEFAULT_DIR, FINETUNED_DIR.parent / "other"):
+        result = CliRunner().invoke(app, ["train", "--arch", "finetune", "--data", str(tmp_path), "--datasets",
+                                          "ethos", "--allow-restricted", "--out", str(out)])
+        assert result.exit_code != 0 and "must not replace a shipped model" in str(result.exception)
+    refused = CliRunner().invoke(app, ["train", "--arch", "finetune", "--data", str(tmp_path), "--datasets", "ethos",
+                                       "--out", str(tmp_path / "x")])
+    assert "licence does not allow shipping" in str(refused.exception)
+    assert not (FINETUNED_DIR.parent / "other").exists()
