@@ -12,6 +12,7 @@ from typing import Any
 import typer
 
 from pipeline.award.rank import OutletScore
+from pipeline.award.ties import is_tied, rank_label
 from pipeline.cli._util import State, app, echo_err, print_ingest_summary
 from pipeline.core.config import Settings
 from pipeline.db.database import Database
@@ -42,12 +43,13 @@ def run_demo(settings: Settings, out: Path, year: int, say: Callable[[str], None
 
 def print_ranking(lines: list[OutletScore]) -> None:
     """The ranking as an aligned table."""
-    typer.echo(f"{'rank':>4}  {'outlet':<28} {'score':>6}  {'95% CI':<13} {'n':>3}")
+    typer.echo(f"{'rank':>5}  {'outlet':<28} {'score':>6}  {'95% CI':<13} {'n':>3}")
     for ln in lines:
         ci = f"{ln.ci_low:.1f}-{ln.ci_high:.1f}" if ln.score is not None else ""
         score = f"{ln.score:.1f}" if ln.score is not None else "-"
-        typer.echo(f"{ln.rank or '-':>4}  {ln.outlet[:28]:<28} {score:>6}  {ci:<13} {ln.n_articles:>3}"
-                   + ("" if ln.score is not None else f"  {ln.status}"))
+        tied = "  tied (intervals overlap)" if is_tied(ln) else ""
+        typer.echo(f"{rank_label(ln):>5}  {ln.outlet[:28]:<28} {score:>6}  {ci:<13} {ln.n_articles:>3}"
+                   + ("" if ln.score is not None else f"  {ln.status}") + tied)
 
 
 def count_lines(result: dict[str, Any], year: int, min_articles: int) -> list[str]:

@@ -31,3 +31,17 @@ def test_the_demo_says_what_each_number_counts(tmp_path: Path, capsys: pytest.Ca
             "posts are never ranked); 75 of them are in the 2 outlets with enough articles to rank (at least 3)") in out
     assert f"demo database: {(tmp_path / 'xenowatch-demo.duckdb').resolve()} (kept apart from your own" in out
     assert f"report:   {(tmp_path / 'index.html').resolve()}" in out
+
+
+def test_the_demo_table_shows_overlapping_outlets_as_tied(capsys: pytest.CaptureFixture[str]) -> None:
+    from dataclasses import replace
+
+    from pipeline.cli.demo import print_ranking
+
+    lines = [replace(line(1, "harbour", 91.0, 40), rank_low=1, rank_high=2),
+             replace(line(2, "clarion", 90.5, 35), rank_low=1, rank_high=2),
+             replace(line(3, "gazette", 60.0, 30), rank_low=3, rank_high=3)]
+    print_ranking(lines)
+    rows = capsys.readouterr().out.splitlines()[1:]
+    assert rows[0].lstrip().startswith("1–2") and rows[0].endswith("tied (intervals overlap)")
+    assert rows[1].lstrip().startswith("1–2") and rows[2].lstrip().startswith("3 ") and "tied" not in rows[2]
