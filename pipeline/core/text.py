@@ -29,10 +29,20 @@ def _append_trimmed(text: str, start: int, end: int, spans: list[tuple[int, int]
         spans.append((start + left, start + right))
 
 
+class _FoldTable(dict[int, str]):
+    """Each character's folded form, computed on first sight: str.translate then runs the fold in C."""
+
+    def __missing__(self, code: int) -> str:
+        ch = chr(code)
+        base = unicodedata.normalize("NFKD", ch.lower())[:1]
+        self[code] = value = base if base else ch
+        return value
+
+
+_FOLD = _FoldTable()
+
+
 def fold(text: str) -> str:
     """Lowercase without accents, for lexicon matching (same length as the input)."""
-    out = []
-    for ch in text:
-        base = unicodedata.normalize("NFKD", ch.lower())[:1]
-        out.append(base if base else ch)
-    return "".join(out)
+    # One character in, one out, so a table is exact; it was the largest per-article cost of classify.
+    return text.translate(_FOLD)
