@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from models.evaluation.suite import macro_f1
 from models.hate.finetuned import logits_of, sigmoid
 from models.training.datasets import load_examples
 from models.training.finetune import FinetuneConfig, Progress, Trained, finetune
@@ -61,12 +62,6 @@ def _score_holdout(trained: Trained, config: FinetuneConfig, holdout: str) -> di
         y = np.array([e.label for e in rows])[mask]
         cut = float(cuts.get(lang, trained.meta["threshold"]))
         out[f"{dataset}/{lang}"] = {**metrics(y, probs[mask], cut), "threshold": cut,
-                                    "macro_f1": macro_f1(y, probs[mask] >= cut)}
+                                    "macro_f1": macro_f1((y == 1).tolist(), (probs[mask] >= cut).tolist())}
     return out
 
-
-def macro_f1(y: np.ndarray, predicted: np.ndarray) -> float:
-    """Mean F1 of the two classes."""
-    from sklearn.metrics import f1_score
-
-    return round(float(f1_score(y, predicted, average="macro", zero_division=0)), 3)
