@@ -105,13 +105,14 @@ def test_eval_command_reports_per_language_on_test() -> None:
     report = json.loads(result.stdout)
     langs = report["matching"]["languages"]
     assert set(langs) == {"en", "fr", "es", "all"} and report["matching"]["split"] == "test"
-    # Floors pinned a little under the measured values (test: P 0.917, R 0.800).
-    assert langs["all"]["precision"] >= 0.85 and langs["all"]["recall"] >= 0.72
-    assert all(langs[lang]["precision"] >= 0.8 and langs[lang]["recall"] >= 0.6 for lang in ("en", "fr", "es"))
-    assert report["calibration"]["threshold"] == pytest.approx(0.47)
-    assert report["calibration_factchecks"]["threshold"] == pytest.approx(0.54)  # the shipped ones
+    # Floors pinned a little under the measured values (test: P 0.903, R 0.650; README).
+    assert langs["all"]["precision"] >= 0.85 and langs["all"]["recall"] >= 0.6
+    assert all(langs[lang]["precision"] >= 0.7 and langs[lang]["recall"] >= 0.45 for lang in ("en", "fr", "es"))
+    assert report["calibration"]["threshold"] == pytest.approx(0.53)
+    assert report["calibration_factchecks"]["threshold"] == pytest.approx(0.50)  # the shipped ones
     cross = report["crosslingual"]["languages"]  # English fact-checks against EN/FR/ES sentences
-    assert set(cross) == {"en", "fr", "es", "all"} and cross["all"]["tp"] + cross["all"]["fn"] == 24
+    assert set(cross) == {"en", "fr", "es", "all"} and cross["all"]["tp"] + cross["all"]["fn"] == 48
+    assert cross["all"]["precision"] >= 0.75 and cross["all"]["recall"] >= 0.85  # measured 0.811 / 0.896
     assert set(report["check_worthy"]["languages"]) == {"en", "fr", "es", "all"}
 
 
