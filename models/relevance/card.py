@@ -41,6 +41,8 @@ def model_card(meta: dict[str, Any]) -> str:
         "- The embedding reads only the title and the first sentence, and was trained on untitled passages",
         "  (first sentences). A body that turns to migration later relies on the lexicon, which reads it all.",
         "- DE and IT have few training passages; their figures rest on 20 test passages each.",
+        "- In the default cascade the head reads only items with a lexicon hit or one of the lexicon's cues:",
+        "  an implicit reference with neither is never read (README, Migration relevance).",
     ]
     return "\n".join(lines) + "\n"
 

@@ -40,12 +40,20 @@ class Lexicon:
     cues: dict[str, re.Pattern[str]] = field(default_factory=dict)
     sure: float = 1.0
     memo: dict[str, dict[str, str | None]] = field(default_factory=dict, compare=False, repr=False)
+    any_term: dict[str, re.Pattern[str]] = field(default_factory=dict, compare=False, repr=False)
 
     def patterns(self, lang: str | None) -> tuple[tuple[re.Pattern[str], float], ...]:
         """Terms for a language plus the shared ones; every language when unknown."""
         if lang in self.terms:
             return self.terms["all"] + self.terms[lang]
         return tuple(t for group in self.terms.values() for t in group)
+
+    def any_pattern(self, lang: str | None) -> re.Pattern[str]:
+        """One alternation of a language's patterns: it finds a match exactly when one of them does."""
+        key = lang if lang in self.terms else ""
+        if key not in self.any_term:
+            self.any_term[key] = re.compile("|".join(f"(?:{p.pattern})" for p, _ in self.patterns(lang)) or "(?!)")
+        return self.any_term[key]
 
     def has_cue(self, text: str, lang: str | None) -> bool:
         """Whether a text holds an implicit migration cue (shared ones, its language's; all when unknown)."""
@@ -111,7 +119,8 @@ def _keyed_hits(text: str, lang: str | None, lexicon: Lexicon) -> list[tuple[Spa
     folded = _deobfuscated(text)
     patterns = lexicon.patterns(lang)
     best: dict[int, tuple[Span, float]] = {}
-    for pattern, weight in patterns:
+    # Most items hold no term: one scan of the alternation proves it, instead of one scan per pattern.
+    for pattern, weight in patterns if lexicon.any_pattern(lang).search(folded) else ():
         for m in pattern.finditer(folded):
             if m.start() not in best or best[m.start()][1] < weight:
                 best[m.start()] = (Span(m.start(), m.end(), text[m.start():m.end()], "migration"), weight)
@@ -126,17 +135,21 @@ def _lemma_hits(text: str, lang: str | None, lexicon: Lexicon,
     if not table or not text:
         return []
     memo = lexicon.memo.setdefault(str(lang), {})
-    hits: list[tuple[Span, float, str]] = []
-    for m in _WORD.finditer(text):
-        word = m.group(0)
-        if word not in memo:
-            if len(memo) > MEMO_LIMIT:
-                memo.clear()
-            memo[word] = _lemma_key(word, str(lang), table, patterns)
-        key = memo[word]
-        if key is not None:
-            hits.append((Span(m.start(), m.end(), word, "migration"), table[key], key))
-    return hits
+    keys = {word: _memo_key(word, str(lang), memo, table, patterns) for word in set(_WORD.findall(text))}
+    if all(key is None for key in keys.values()):  # most items: no listed lemma, so no second pass for the spans
+        return []
+    return [(Span(m.start(), m.end(), m.group(0), "migration"), table[key], key)
+            for m in _WORD.finditer(text) if (key := keys[m.group(0)]) is not None]
+
+
+def _memo_key(word: str, lang: str, memo: dict[str, str | None], table: dict[str, float],
+              patterns: tuple[tuple[re.Pattern[str], float], ...]) -> str | None:
+    """A word's listed lemma (`_lemma_key`), remembered per language up to MEMO_LIMIT words."""
+    if word not in memo:
+        if len(memo) > MEMO_LIMIT:
+            memo.clear()
+        memo[word] = _lemma_key(word, lang, table, patterns)
+    return memo[word]
 
 
 def _lemma_key(word: str, lang: str, table: dict[str, float],

@@ -44,6 +44,18 @@ def _salad(n: int, seed: int = 7) -> list[tuple[str, str, str]]:
     ("Los menores no acompañados duermen en el suelo del centro de acogida.", "es"),
     ("Die Neuankömmlinge wurden in einer Turnhalle untergebracht.", "de"),
     ("I nuovi arrivati sono stati trasferiti in un centro a Bari.", "it"),
+    # v2.2 categories: papers and status, centres, rescue at sea, money sent home, origin, rhetoric
+    ("Her residence permit expired while the renewal sat unopened for a year.", "en"),
+    ("The detention centre near the airport was found unfit for families.", "en"),
+    ("Sans récépissé, il a perdu son travail de plongeur.", "fr"),
+    ("Les rescapés ont été débarqués à Marseille par le navire.", "fr"),
+    ("Sin tarjeta de residencia no puede alquilar un piso.", "es"),
+    ("Cada mes manda dinero a su familia en Cochabamba.", "es"),
+    ("Seine Duldung wurde wieder nur um drei Monate verlängert.", "de"),
+    ("Die Erstaufnahmeeinrichtung ist seit Wochen überfüllt.", "de"),
+    ("Senza permesso di soggiorno non può lavorare.", "it"),
+    ("Le motovedette hanno soccorso un barchino al largo di Lampedusa.", "it"),
+    ("The Eritrean family waited two years in a flat above the chip shop.", "en"),
 ])
 def test_implicit_references_are_left_to_the_embedding(text: str, lang: str) -> None:
     lexicon = load_lexicon()
@@ -75,7 +87,8 @@ def test_the_default_classifier_passes_implicit_migration_and_keeps_look_alikes_
     assert lexicon_only[0].relevance == 0.0  # the lexicon alone would have dropped it
 
 
-@pytest.mark.parametrize("split, min_precision, min_recall", [("test.jsonl", 0.80, 0.84), ("hard:test", 0.85, 0.85)])
+@pytest.mark.parametrize("split, min_precision, min_recall", [("test.jsonl", 0.80, 0.88), ("hard:test", 0.75, 0.94),
+                                                            ("dev.jsonl", 0.90, 0.80)])
 def test_default_gate_quality_on_held_out_passages(model: Any, tmp_path: Path, split: str,
                                                    min_precision: float, min_recall: float) -> None:
     path = DATA_DIR / split
