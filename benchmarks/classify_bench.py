@@ -48,7 +48,7 @@ def bare_finetuned(model: FinetunedHateModel, texts: Sequence[str]) -> None:
     from models.hate.network import encode
 
     net = model.net
-    with torch.inference_mode():
+    with torch.inference_mode():  # net.model.encoder is in the model's own number format (bf16 or fp32)
         for start in range(0, len(texts), net.batch_size):
             net.model.encoder(**encode(net.tokenizer, texts[start:start + net.batch_size], 512, net.device))
 

@@ -34,21 +34,29 @@ class FinetunedNet:
     """A loaded classifier and tokenizer: probabilities per head for texts, in length-sorted batches."""
 
     def __init__(self, model: Any, tokenizer: Any, device: str = "cpu", batch_size: int = 32,
-                 max_length: int = MAX_LENGTH) -> None:
+                 max_length: int = MAX_LENGTH, precision: str = "fp32") -> None:
         self.model, self.tokenizer = model.eval(), tokenizer
         self.device, self.batch_size, self.max_length = device, batch_size, max_length
+        self.precision = precision
+        if precision == "bf16":  # the encoder's weights once, not a cast per call; pooling and heads stay float32
+            import torch
+
+            self.model.encoder.to(torch.bfloat16)
 
     def scores(self, texts: Sequence[str]) -> dict[str, np.ndarray]:
         """hate (n,) as a probability; target and kind (n, classes) as distributions."""
-        logits = logits_of(self.model, self.tokenizer, texts, self.max_length, self.device, self.batch_size)
+        # bfloat16 kernels are compiled per shape: lengths rounded up to a multiple of 8 share them.
+        logits = logits_of(self.model, self.tokenizer, texts, self.max_length, self.device, self.batch_size,
+                           pad_to=8 if self.precision == "bf16" else None)
         out = {"hate": sigmoid(logits["hate"])}
         out.update({name: softmax(value) for name, value in logits.items() if name != "hate"})
         return out
 
 
 def logits_of(model: Any, tokenizer: Any, texts: Sequence[str], max_length: int, device: str,
-              batch_size: int = 64) -> dict[str, np.ndarray]:
-    """Logits per head, without gradients; texts sorted by length so each batch pads only to its longest."""
+              batch_size: int = 64, pad_to: int | None = None) -> dict[str, np.ndarray]:
+    """Logits per head, without gradients; texts sorted by length so each batch pads only to its longest
+    (rounded up to a multiple of `pad_to`)."""
     import torch
 
     model.eval()
@@ -57,7 +65,7 @@ def logits_of(model: Any, tokenizer: Any, texts: Sequence[str], max_length: int,
     with torch.inference_mode():
         for start in range(0, len(order), batch_size):
             idx = order[start:start + batch_size]
-            logits = model(**encode_batch(tokenizer, [texts[i] for i in idx], max_length, device))
+            logits = model(**encode_batch(tokenizer, [texts[i] for i in idx], max_length, device, pad_to))
             for name, value in logits.items():
                 value = value.float().cpu().numpy()
                 if name not in out:
@@ -177,10 +185,13 @@ def check_base(meta: dict[str, Any], base: Path) -> None:
 
 
 def load_finetuned_model(folder: Path = FINETUNED_DIR, device: str = "cpu", batch_size: int = 32,
-                         threshold: float | None = None) -> FinetunedHateModel:
-    """The fine-tuned hate model in a folder (finetuned.safetensors and meta.json) on a device."""
+                         threshold: float | None = None, precision: str = "auto") -> FinetunedHateModel:
+    """The fine-tuned hate model in a folder (finetuned.safetensors and meta.json) on a device; `precision`
+    fp32, bf16 or auto (bf16 where the hardware computes it natively, see models.hate.precision)."""
     from models.encoders.base import check_cuda
+    from models.hate.precision import resolve_precision
 
     check_cuda(device)
     model, tokenizer, meta = load_finetuned(folder, device=device)
-    return FinetunedHateModel(FinetunedNet(model, tokenizer, device, batch_size), meta, threshold)
+    net = FinetunedNet(model, tokenizer, device, batch_size, precision=resolve_precision(precision, device))
+    return FinetunedHateModel(net, meta, threshold)

@@ -27,7 +27,7 @@ def is_finetuned(folder: Path) -> bool:
 
 def load_hate_model(folder: Path | str | None = None, device: str = "cpu", batch_size: int = 64,
                     threshold: float | None = None, backend: str = "torch",
-                    onnx_dir: Path | None = None) -> HateModel:
+                    onnx_dir: Path | None = None, precision: str = "auto") -> HateModel:
     """The model in `folder` (default: the fine-tuned one); a skops head runs on the torch or onnx encoders."""
     from models.encoders.registry import load_encoder
 
@@ -36,13 +36,13 @@ def load_hate_model(folder: Path | str | None = None, device: str = "cpu", batch
         if backend != "torch":
             raise ModelError(f"backend {backend!r} serves the 1.2.0 head only; set backend = \"torch\" for the "
                              f"fine-tuned model in {path}, or head = \"1.2.0\" to keep {backend}")
-        return load_finetuned_model(path, device, batch_size, threshold)
+        return load_finetuned_model(path, device, batch_size, threshold, precision)
     head, meta = load_head(path)
     encoders = [load_encoder(name, device, batch_size, backend, onnx_dir) for name in meta["encoders"]]
     return HateModel(head, encoders, meta, threshold)
 
 
 def hate_model_for(settings: Settings) -> HateModel:
-    """The hate model the settings ask for (head, device, batch size, threshold, backend)."""
+    """The hate model the settings ask for (head, device, batch size, threshold, backend, precision)."""
     return load_hate_model(settings.head, settings.device, settings.batch_size, settings.hate_threshold,
-                           settings.backend, settings.onnx_dir)
+                           settings.backend, settings.onnx_dir, settings.precision)

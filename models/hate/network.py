@@ -39,7 +39,7 @@ def build_classifier(base: Path, heads: tuple[str, ...], freeze_layers: int) -> 
 
         def forward(self, input_ids: Any, attention_mask: Any) -> dict[str, Any]:
             """Logits per head: hate (batch,), target and kind (batch, classes)."""
-            hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+            hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state.float()
             mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
             pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
             out = {name: head(pooled) for name, head in self.heads.items()}
@@ -105,8 +105,10 @@ def load_trainable(model: Any, path: Path) -> None:
         params[name].data.copy_(tensor)
 
 
-def encode(tokenizer: Any, texts: Sequence[str], max_length: int, device: str) -> dict[str, Any]:
-    """Prefixed, truncated, padded token ids and attention masks on the device."""
+def encode(tokenizer: Any, texts: Sequence[str], max_length: int, device: str,
+           pad_to: int | None = None) -> dict[str, Any]:
+    """Prefixed, truncated, padded token ids and attention masks on the device; `pad_to`: lengths rounded up to
+    a multiple of it (fewer distinct shapes for kernels compiled per shape, as bfloat16 ones are)."""
     enc = tokenizer([PREFIX + t for t in texts], padding=True, truncation=True, max_length=max_length,
-                    return_tensors="pt")
+                    return_tensors="pt", pad_to_multiple_of=pad_to)
     return {"input_ids": enc["input_ids"].to(device), "attention_mask": enc["attention_mask"].to(device)}

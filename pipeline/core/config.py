@@ -14,6 +14,7 @@ from pipeline.core.errors import ConfigError
 
 DEVICES = ("cpu", "cuda")
 BACKENDS = ("torch", "onnx")
+PRECISIONS = ("auto", "fp32", "bf16")  # models.hate.precision
 RUNNERS = ("threads", "dask")
 # The pseudonym key older versions shipped as a default: anyone can reverse pseudonyms made with it.
 PUBLISHED_KEYS = frozenset({"change-me"})
@@ -31,6 +32,7 @@ class Settings:
     backend: str = "torch"
     onnx_dir: Path | None = None
     batch_size: int = 64
+    precision: str = "auto"  # the fine-tuned hate model: bf16 where the hardware has it (models.hate.precision)
     relevance_gate: float = 0.1  # on the cascade's score (models.relevance.lexicon.cascade), chosen on dev
     relevance_embedding: bool = True
     hate_threshold: float | None = None
@@ -44,7 +46,7 @@ class Settings:
     politeness_s: float = 0.2
     retries: int = 2
     respect_robots: bool = True
-    feed_concurrency: int = 64
+    feed_concurrency: int = 128  # feeds in flight, over all hosts (per_host and politeness_s bound each host)
     retention_days: int = 0
     runner: str = "threads"
     dask_address: str | None = None
@@ -53,6 +55,7 @@ class Settings:
     trusted_proxies: str = ""
     allow_private_hosts: bool = False
     max_item_chars: int = 200_000
+    social_pages: int = 3  # pages of older posts read per Mastodon or Bluesky poll, the first included
 
     def __post_init__(self) -> None:
         """Reject values that would only fail later."""
@@ -60,6 +63,8 @@ class Settings:
             raise ConfigError(f"device {self.device!r} is invalid; must be one of: {', '.join(DEVICES)}")
         if self.backend not in BACKENDS:
             raise ConfigError(f"backend {self.backend!r} is invalid; must be one of: {', '.join(BACKENDS)}")
+        if self.precision not in PRECISIONS:
+            raise ConfigError(f"precision {self.precision!r} is invalid; must be one of: {', '.join(PRECISIONS)}")
         if self.classify_chunk < 1:
             raise ConfigError(f"classify_chunk {self.classify_chunk!r} must be at least 1")
         if self.batch_size < 1:
@@ -72,6 +77,8 @@ class Settings:
             raise ConfigError("per_host and feed_concurrency must be at least 1")
         if self.retries < 0 or self.politeness_s < 0 or self.retention_days < 0:
             raise ConfigError("retries, politeness_s and retention_days must not be negative")
+        if self.social_pages < 1:
+            raise ConfigError(f"social_pages {self.social_pages!r} must be at least 1")
         if self.max_item_chars < 1_000:
             raise ConfigError(f"max_item_chars {self.max_item_chars!r} must be at least 1000")
         if self.min_articles < 1:

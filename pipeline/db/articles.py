@@ -38,6 +38,22 @@ def new_articles(db: Database, articles: Sequence[Article]) -> list[Article]:
     return fresh
 
 
+def recent_guids(db: Database, feed_urls: Sequence[str], per_feed: int = 200) -> dict[str, set[str]]:
+    """The GUIDs of each feed's most recently stored items (a paged social feed stops at a page holding one)."""
+    if not feed_urls:
+        return {}
+    with db.connect() as con:
+        rows = con.execute(
+            "SELECT feed_url, guid FROM (SELECT feed_url, guid, row_number() OVER (PARTITION BY feed_url "
+            "ORDER BY first_seen DESC, published DESC NULLS LAST) AS n FROM articles "
+            "WHERE feed_url IN (SELECT unnest(?)) AND guid IS NOT NULL) WHERE n <= ?",
+            [list(feed_urls), per_feed]).fetchall()
+    known: dict[str, set[str]] = {}
+    for url, guid in rows:
+        known.setdefault(url, set()).add(guid)
+    return known
+
+
 def insert_articles(db: Database, articles: Sequence[Article], run_id: str | None,
                     clusters: dict[str, tuple[str, bytes]] | None = None) -> tuple[int, int]:
     """Store new articles (with their near-duplicate cluster and signature); return (new, duplicate).

@@ -7,8 +7,8 @@ import multiprocessing
 import os
 import sys
 import threading
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import BrokenExecutor, Executor, ProcessPoolExecutor
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from concurrent.futures import BrokenExecutor, Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -19,7 +19,7 @@ from pipeline.core.keys import pseudonym_key
 from pipeline.core.outlets import Feed
 from pipeline.core.record import Article
 from pipeline.ingest.extract import extract_page
-from pipeline.ingest.feedkinds import parse_document
+from pipeline.ingest.feedkinds import next_page, parse_document
 from pipeline.ingest.feeds import FeedResult
 from pipeline.ingest.fetch import AsyncFetcher
 from pipeline.ingest.neardup import signatures_of
@@ -28,40 +28,71 @@ OnResult = Callable[[FeedResult], None]
 POOL_MIN_FEEDS = 8
 
 
-Parsed = tuple[list[Article], list[tuple[str, str]], dict[str, bytes]]
+Parsed = tuple[list[Article], list[tuple[str, str]], dict[str, bytes], str | None]
+Known = Mapping[str, Collection[str]]
+# What a hostile or broken document may raise while parsed: it fails its own feed only, never the run.
+PARSE_ERRORS = (RecursionError, MemoryError, ValueError, TypeError, LookupError, BrokenExecutor)
 
 
-def parse(data: bytes, feed: Feed, secret: str) -> Parsed:
-    """Parse a feed document of any supported kind, with the entries' MinHash signatures
-    (run in a worker process for large crawls: both are CPU work)."""
+def parse(data: bytes, feed: Feed, secret: str, url: str | None = None) -> Parsed:
+    """Parse a feed document of any supported kind, with the entries' MinHash signatures and the address
+    of the next page of a paged kind (read from `url`); run in a worker process for large crawls."""
     articles, rejected = parse_document(data, feed, secret)
-    return articles, rejected, signatures_of(articles)
+    url = url or feed.url
+    after = next_page(data, url, feed.kind) if url.startswith(("http://", "https://")) else None
+    return articles, rejected, signatures_of(articles), after
 
 
 async def crawl_feed(feed: Feed, fetcher: AsyncFetcher, settings: Settings,
-                     pool: Executor | None = None) -> FeedResult:
-    """Fetch and parse one feed, then its pages; failures end up in the result, never raised."""
+                     pool: Executor | None = None, known: Collection[str] = ()) -> FeedResult:
+    """Fetch and parse one feed (and its older pages, for Mastodon and Bluesky), then its articles'
+    pages; failures end up in the result, never raised. `known`: GUIDs of the feed's stored items."""
     result = FeedResult(feed)
     try:
         data = await _read_feed(feed, fetcher, result)
         if data is None:
             return result
-        if pool is None:
-            parsed = parse(data, feed, pseudonym_key(settings))
-        else:
-            loop = asyncio.get_running_loop()
-            parsed = await loop.run_in_executor(pool, parse, data, feed, pseudonym_key(settings))
-        articles, result.rejected, result.signatures = parsed
+        articles, result.rejected, result.signatures, after = await _parse(data, feed, feed.url, settings, pool)
     except FetchError as exc:
         result.error, result.retryable = str(exc), exc.retryable
         return result
-    except (RecursionError, MemoryError, ValueError, TypeError, LookupError, BrokenExecutor) as exc:
-        # A hostile or broken document must fail its own feed only, never the whole run.
+    except PARSE_ERRORS as exc:
         result.error = f"{feed.url}: feed could not be parsed ({type(exc).__name__}: {str(exc)[:200]}); check the feed"
         return result
+    articles += await older_pages(feed, after, articles, known, fetcher, settings, pool, result)
     pages = await fetch_pages(articles, fetcher, settings, result.kept.append)
     result.articles = cap_items(pages, settings.max_item_chars, result.cut.append)
     return result
+
+
+async def _parse(data: bytes, feed: Feed, url: str, settings: Settings, pool: Executor | None) -> Parsed:
+    """parse() in the worker pool when there is one."""
+    if pool is None:
+        return parse(data, feed, pseudonym_key(settings), url)
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(pool, parse, data, feed, pseudonym_key(settings), url)
+
+
+async def older_pages(feed: Feed, url: str | None, newest: list[Article], known: Collection[str],
+                      fetcher: AsyncFetcher, settings: Settings, pool: Executor | None,
+                      result: FeedResult) -> list[Article]:
+    """The posts of the pages after the first, read until a page holds a post already stored, `social_pages`
+    pages in all, or no next page. A page that cannot be read ends the walk; why is noted with the rejected
+    items, and the posts read so far are kept."""
+    found: list[Article] = []
+    page, last = 1, newest
+    while url and page < settings.social_pages and not any(a.guid in known for a in last):
+        page += 1
+        try:
+            resp = await fetcher.get(url, robots=False, home=feed.url)
+            last, rejected, signatures, url = await _parse(resp.body, feed, url, settings, pool)
+        except (FetchError, *PARSE_ERRORS) as exc:
+            result.rejected.append((f"page {page}", f"not read, the posts of the pages before are kept: {exc}"))
+            break
+        found += last
+        result.rejected += [(f"page {page} {label}", why) for label, why in rejected]
+        result.signatures.update(signatures)
+    return found
 
 
 def cap_items(articles: Sequence[Article], limit: int, note: Callable[[tuple[str, str]], None]) -> list[Article]:
@@ -115,18 +146,41 @@ async def _page(article: Article, fetcher: AsyncFetcher, reject: Callable[[tuple
     return await asyncio.to_thread(extract_page, article, page.body)
 
 
-async def crawl(feeds: Sequence[Feed], settings: Settings, on_result: OnResult) -> None:
-    """Ingest feeds concurrently (at most feed_concurrency at once), handing over each result as it lands."""
-    with _parser_pool(len(feeds)) as pool:
+async def crawl(feeds: Sequence[Feed], settings: Settings, on_result: OnResult, known: Known | None = None) -> None:
+    """Ingest feeds concurrently (at most feed_concurrency at once), handing over each result as it lands.
+    `on_result` runs in a thread of its own, one result at a time and in order of arrival, so that storing
+    (a database write can take a tenth of a second) never holds up the fetches in flight. `known`: the
+    GUIDs of stored items by feed URL, where a paged feed stops reading older pages."""
+    known = known or {}
+    loop = asyncio.get_running_loop()
+    with _parser_pool(len(feeds)) as pool, ThreadPoolExecutor(1, thread_name_prefix="store") as store:
         async with AsyncFetcher(settings, [f.url for f in feeds]) as fetcher:
             slots = asyncio.Semaphore(settings.feed_concurrency)
 
             async def one(feed: Feed) -> FeedResult:
+                await fetcher.until_turn(feed.url)  # a host's second feed waits here, not in a slot
                 async with slots:
-                    return await crawl_feed(feed, fetcher, settings, pool)
+                    return await crawl_feed(feed, fetcher, settings, pool, known.get(feed.url, ()))
 
+            # Results are handed over in the batches that landed while the previous batch was stored.
+            batch: list[FeedResult] = []
+            stored: asyncio.Future[None] | None = None
             for done in asyncio.as_completed([one(f) for f in interleave_hosts(feeds)]):
-                on_result(await done)
+                batch.append(await done)
+                if stored is None or stored.done():
+                    if stored is not None:
+                        stored.result()  # a failure to store stops the crawl, as it did in-line
+                    stored, batch = loop.run_in_executor(store, _hand_over, on_result, batch), []
+            if stored is not None:
+                await stored
+            if batch:
+                await loop.run_in_executor(store, _hand_over, on_result, batch)
+
+
+def _hand_over(on_result: OnResult, results: list[FeedResult]) -> None:
+    """Give each result to on_result, in order."""
+    for result in results:
+        on_result(result)
 
 
 def interleave_hosts(feeds: Sequence[Feed]) -> list[Feed]:
@@ -167,9 +221,9 @@ def _die_with_parent(parent: int) -> None:
         os._exit(1)
 
 
-def crawl_sync(feeds: Sequence[Feed], settings: Settings, on_result: OnResult) -> None:
+def crawl_sync(feeds: Sequence[Feed], settings: Settings, on_result: OnResult, known: Known | None = None) -> None:
     """crawl() for synchronous callers (CLI, Prefect tasks)."""
-    asyncio.run(crawl(feeds, settings, on_result))
+    asyncio.run(crawl(feeds, settings, on_result, known))
 
 
 def crawl_results(feeds: Sequence[Feed], settings: Settings) -> list[FeedResult]:

@@ -116,15 +116,25 @@ class MinHasher:
         return out
 
     def _hash(self, x: Signature) -> Signature:
-        """(a*x + b) mod p for each shingle (rows) and permutation (columns); x < 2**32, no overflow."""
+        """(a*x + b) mod p for each shingle (rows) and permutation (columns); x < 2**32, no overflow.
+        In place, in three arrays: temporaries were half the time of a signature."""
         col = x[:, None]
         hi: Signature = col * self._a_hi  # < 2**61; a*x = hi * 2**32 + lo
         lo: Signature = col * self._a_lo  # < 2**64
         # 2**61 = 1 (mod p), so hi * 2**32 = (hi >> 29) + ((hi & low29) << 32), lo = (lo >> 61) + (lo & p)
-        total: Signature = (hi >> _S29) + ((hi & _LOW29) << _S32)
-        total += (lo >> _S61) + (lo & _P) + self._b  # sum < 2**63
-        total = (total & _P) + (total >> _S61)
-        total[total >= _P] -= _P
+        total: Signature = hi >> _S29
+        np.bitwise_and(hi, _LOW29, out=hi)
+        np.left_shift(hi, _S32, out=hi)
+        total += hi
+        np.right_shift(lo, _S61, out=hi)
+        total += hi
+        np.bitwise_and(lo, _P, out=lo)
+        total += lo
+        total += self._b  # sum < 2**63
+        np.right_shift(total, _S61, out=hi)
+        np.bitwise_and(total, _P, out=total)
+        total += hi
+        np.subtract(total, _P, out=total, where=total >= _P)
         return total
 
 
@@ -175,19 +185,28 @@ class NearDupIndex:
             raise ValueError(f"signature shape must be ({self.num_perm},), got {sig.shape}")
 
     def _band_keys(self, sig: Signature) -> list[bytes]:
-        """Bucket key of each band: the bytes of its slice."""
-        return [sig[i * self.rows:(i + 1) * self.rows].tobytes() for i in range(self.bands)]
+        """Bucket key of each band: the bytes of its slice (sliced from one copy of the whole signature)."""
+        raw, width = sig.tobytes(), self.rows * 8
+        return [raw[i * width:(i + 1) * width] for i in range(self.bands)]
+
+    def _prepared(self, sig: Signature) -> tuple[Signature, list[bytes]]:
+        """The signature as stored (a uint64 copy) and its band keys (none for an empty text's)."""
+        self._check(sig)
+        own = np.array(sig, dtype=np.uint64)
+        return own, [] if _is_empty(own) else self._band_keys(own)
 
     def add(self, key: str, sig: Signature) -> None:
         """Index a signature under a new key; empty-text signatures are kept but never bucketed."""
-        self._check(sig)
+        self._insert(key, *self._prepared(sig))
+
+    def _insert(self, key: str, own: Signature, band_keys: list[bytes]) -> None:
+        """Store a prepared signature and bucket it."""
         if key in self._sigs:
             raise ValueError(f"key {key!r} is already indexed")
-        self._sigs[key] = np.array(sig, dtype=np.uint64)
+        self._sigs[key] = own
         self._order[key] = len(self._order)
-        if not _is_empty(sig):
-            for band, bucket_key in zip(self._buckets, self._band_keys(self._sigs[key])):
-                band.setdefault(bucket_key, []).append(key)
+        for band, bucket_key in zip(self._buckets, band_keys):
+            band.setdefault(bucket_key, []).append(key)
 
     def signature(self, key: str) -> Signature:
         """The stored signature of a key (for persisting)."""
@@ -195,21 +214,34 @@ class NearDupIndex:
 
     def candidates(self, sig: Signature) -> set[str]:
         """Keys sharing at least one band with the signature."""
-        self._check(sig)
-        if _is_empty(sig):
-            return set()
+        return self._sharing(self._prepared(sig)[1])
+
+    def _sharing(self, band_keys: list[bytes]) -> set[str]:
+        """Keys in any of these buckets."""
         found: set[str] = set()
-        for band, bucket_key in zip(self._buckets, self._band_keys(np.asarray(sig, dtype=np.uint64))):
+        for band, bucket_key in zip(self._buckets, band_keys):
             found.update(band.get(bucket_key, ()))
         return found
 
     def nearest(self, sig: Signature, threshold: float) -> str | None:
         """Most similar candidate at or above threshold; ties go to the earliest indexed."""
-        keys = sorted(self.candidates(sig), key=self._order.__getitem__)
+        own, band_keys = self._prepared(sig)
+        return self._best(own, self._sharing(band_keys), threshold)
+
+    def add_nearest(self, key: str, sig: Signature, threshold: float) -> str | None:
+        """nearest(), then add() of the same signature: its band keys are made once."""
+        own, band_keys = self._prepared(sig)
+        match = self._best(own, self._sharing(band_keys), threshold)
+        self._insert(key, own, band_keys)
+        return match
+
+    def _best(self, own: Signature, candidates: set[str], threshold: float) -> str | None:
+        """The most similar of the candidates at or above threshold, the earliest indexed on a tie."""
+        keys = sorted(candidates, key=self._order.__getitem__)
         if not keys:
             return None
         # One vectorised comparison for all candidates (boilerplate can make them many).
-        scores = (np.stack([self._sigs[k] for k in keys]) == np.asarray(sig, dtype=np.uint64)).mean(axis=1)
+        scores = (np.stack([self._sigs[k] for k in keys]) == own).mean(axis=1)
         best = int(np.argmax(scores))  # the first maximum: ties go to the earliest indexed
         return keys[best] if scores[best] >= threshold else None
 
@@ -231,8 +263,7 @@ def assign_signatures(items: Sequence[tuple[str, Signature]], index: NearDupInde
     out: dict[str, str] = {}
     for article_id, sig in items:
         if article_id not in index:  # an id seen before keeps its cluster: re-runs are idempotent
-            match = index.nearest(sig, threshold)
+            match = index.add_nearest(article_id, sig, threshold)
             clusters[article_id] = article_id if match is None else clusters.get(match, match)
-            index.add(article_id, sig)
         out[article_id] = clusters.get(article_id, article_id)
     return out

@@ -17,7 +17,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import feedparser
 
@@ -31,6 +31,7 @@ from pipeline.ingest.feeds import parse_feed, pseudonymize, pseudonymous_guid
 
 KINDS = FEED_KINDS
 ALIASES = {"json": "jsonfeed"}  # the kind older sources files and databases used for JSON Feed
+PAGED = frozenset({"mastodon", "bluesky"})  # kinds whose older posts are on further pages (next_page)
 EXPORT_COLUMNS = ("url", "text", "author", "published", "lang", "title")
 HINT = "check the feed kind"
 _REDDIT_TRAILER = re.compile(r"\s*submitted by\s+/?u/\S+.*\Z", re.S)
@@ -51,6 +52,25 @@ def parse_document(data: bytes, feed: Feed, secret: str) -> Parsed:
     if kind not in parsers:
         raise FetchError(f"{feed.url}: unknown feed kind {feed.kind!r}; must be one of: {', '.join(KINDS)}")
     return parsers[kind](data, feed, secret)
+
+
+def next_page(data: bytes, url: str, kind: str) -> str | None:
+    """The address of the page of older posts after this one: Mastodon's max_id (the last status's id),
+    Bluesky's cursor; None for other kinds, an empty page, no cursor, or a page that names itself."""
+    kind = ALIASES.get(kind, kind)
+    doc = _loads(data) if kind in PAGED else None
+    if kind == "mastodon" and isinstance(doc, list) and doc and isinstance(doc[-1], dict):
+        key, value = "max_id", doc[-1].get("id")
+    elif kind == "bluesky" and isinstance(doc, dict) and doc.get("feed"):
+        key, value = "cursor", doc.get("cursor")
+    else:
+        return None
+    if not isinstance(value, (str, int)) or isinstance(value, bool) or not str(value).strip():
+        return None
+    parts = urlsplit(url)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != key] + [(key, str(value))]
+    after = urlunsplit(parts._replace(query=urlencode(query)))
+    return None if after == url else after
 
 
 def sniff_local(data: bytes) -> tuple[str, str | None]:

@@ -17,9 +17,7 @@ from pipeline.ingest.guard import HOME, Guard, GuardedTransport, RefusedAddress
 
 RETRYABLE_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
 BACKOFF_S = 0.5
-# httpcore matches queued requests to connections in time quadratic in the pool size; a pool
-# about the size of the feed concurrency keeps that cheap.
-POOL = 64
+IDLE_ORIGINS = 64  # hosts whose idle keep-alive connections stay open (pipeline.ingest.pools)
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,11 +49,10 @@ class AsyncFetcher:
     def __init__(self, settings: Settings, homes: Sequence[str] = ()) -> None:
         """`homes`: the registered feed URLs of this crawl (each may fetch from its own private host)."""
         self.settings = settings
-        limits = httpx.Limits(max_connections=POOL, max_keepalive_connections=POOL // 2)
         self.guard = Guard(settings.allow_private_hosts, homes)
+        transport = GuardedTransport(self.guard, settings.per_host, IDLE_ORIGINS)
         self.client = httpx.AsyncClient(follow_redirects=True, max_redirects=5, timeout=settings.timeout_s,
-                                        headers={"User-Agent": settings.user_agent},
-                                        transport=GuardedTransport(self.guard, limits))
+                                        headers={"User-Agent": settings.user_agent}, transport=transport)
         self._slots: dict[str, asyncio.Semaphore] = {}
         self._next_start: dict[str, float] = {}
         self._robots: dict[str, asyncio.Task[RobotFileParser | None]] = {}
@@ -89,6 +86,14 @@ class AsyncFetcher:
         async with slot:
             await self._wait_turn(host)
             return await afetch(self.client, url, self.settings.max_body_bytes, etag, last_modified, home)
+
+    async def until_turn(self, url: str) -> None:
+        """Sleep until the URL's host may be asked again (its politeness delay since the last request
+        started), without claiming the turn: a feed that waits for its host then holds no crawl slot."""
+        loop = asyncio.get_running_loop()
+        host = urlsplit(url).netloc
+        while (delay := self._next_start.get(host, 0.0) - loop.time()) > 0:
+            await asyncio.sleep(delay)
 
     async def _wait_turn(self, host: str) -> None:
         """Space request starts to one host by politeness_s."""

@@ -88,19 +88,22 @@ def stored_version(db: Path | None) -> str:
     return factchecks_db.version(Database.open(db)) if db is not None and Path(db).exists() else ""
 
 
-def refreshed(clf: Classifier, db: Path | None) -> Classifier:
+def refreshed(clf: Classifier, db: Database | Path | None) -> Classifier:
     """`clf`, or a copy whose matcher has the fact-checks imported since it was built (their embeddings are
-    cached, so only the myth phrasings are encoded again): a running worker checks this per batch."""
-    if db is None or not Path(db).exists():
+    cached, so only the myth phrasings are encoded again): a running worker checks this per batch. Given a
+    Database, the check reads through its held connection when it has one (no second open)."""
+    path = db.path if isinstance(db, Database) else db
+    if path is None or not Path(path).exists():
         return clf
+    store = db if isinstance(db, Database) else Database(path, lock_wait_s=REFRESH_WAIT_S)
     try:  # one short read (the file was migrated when clf was loaded); a writer holding it: next batch
-        version = factchecks_db.version(Database(db, lock_wait_s=REFRESH_WAIT_S))
+        version = factchecks_db.version(store)
     except StoreError:
         return clf
     if version == clf.factchecks:
         return clf
     thresholds = (clf.claims.threshold, clf.claims.factcheck_threshold)
-    matcher = matcher_with_store(clf.claims.library, clf.claims.encoder, db, thresholds)
+    matcher = matcher_with_store(clf.claims.library, clf.claims.encoder, path, thresholds)
     return replace(clf, claims=matcher, factchecks=version)
 
 

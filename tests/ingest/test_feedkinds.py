@@ -29,10 +29,12 @@ runner = CliRunner()
 
 
 def fetch(http, tmp_path: Path, name: str, kind: str) -> FeedResult:
-    """Serve a fixture over loopback HTTP and ingest it as the given kind."""
+    """Serve a fixture over loopback HTTP and ingest it as the given kind (its first page only: paging has
+    tests of its own in test_social_pages.py)."""
     url = http.add(f"/{name}", (KINDS_DIR / name).read_bytes(), content_type="application/octet-stream")
     return jobs.fetch_feed(Feed(url=url, outlet_id="outlet", kind=kind),
-                           Settings(db=tmp_path / "x.duckdb", fetch_pages=False, pseudonym_secret=SECRET))
+                           Settings(db=tmp_path / "x.duckdb", fetch_pages=False, pseudonym_secret=SECRET,
+                                    social_pages=1))
 
 
 def articles_of(result: FeedResult) -> list[Article]:

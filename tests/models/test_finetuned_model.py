@@ -11,7 +11,9 @@ from models.hate.finetuned import FINETUNED_DIR, FinetunedHateModel, read_meta
 from models.hate.loading import load_hate_model, resolve_head
 from models.hate.model import DEFAULT_DIR, HateModel
 from models.hate.network import WEIGHTS_FILE
-from pipeline.core.errors import ModelError
+from models.hate.precision import native_bf16, resolve_precision
+from pipeline.core.config import Settings
+from pipeline.core.errors import ConfigError, ModelError
 
 
 @pytest.fixture(scope="module")
@@ -122,3 +124,25 @@ def test_restricted_data_can_never_be_written_over_a_shipped_model(tmp_path: Pat
                                        "--out", str(tmp_path / "x")])
     assert "licence does not allow shipping" in str(refused.exception)
     assert not (FINETUNED_DIR.parent / "other").exists()
+
+
+def test_bfloat16_keeps_the_decisions_of_float32(model: FinetunedHateModel) -> None:
+    docs = [("", "I'm going to stab an immigrant tomorrow."), ("", "Refugees are welcome in our village."),
+            ("Grenzkontrollen", "Diese Flüchtlinge sind Ungeziefer und gehören alle abgeschoben."),
+            ("", "Los solicitantes de asilo esperan meses un permiso de trabajo."),
+            ("", "Ces migrants sont des parasites qui vivent de nos impôts.")]
+    langs = ["en", "en", "de", "es", "fr"]
+    exact = load_hate_model(precision="fp32").predict(docs, langs)
+    fast = load_hate_model(precision="bf16").predict(docs, langs)
+    assert [r.hate for r in fast] == [r.hate for r in exact] == [True, False, True, False, True]
+    assert max(abs(a.score - b.score) for a, b in zip(exact, fast)) < 0.05
+    assert model.net.precision == resolve_precision("auto", "cpu")
+
+
+def test_precision_is_checked() -> None:
+    assert resolve_precision("fp32", "cpu") == "fp32" and resolve_precision("bf16", "cpu") == "bf16"
+    assert resolve_precision("auto", "cpu") == ("bf16" if native_bf16("cpu") else "fp32")
+    with pytest.raises(ModelError, match="precision 'fp16' is invalid"):
+        resolve_precision("fp16", "cpu")
+    with pytest.raises(ConfigError, match="precision 'half' is invalid"):
+        Settings(precision="half")
