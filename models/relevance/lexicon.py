@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import models
-from models.features import deobfuscate
+from models.features import deobfuscated as _deobfuscated
 from pipeline.core.config import read_yaml_mapping
 from pipeline.core.errors import ConfigError, ModelError
 from pipeline.core.record import Article, Span
@@ -60,10 +60,6 @@ class Lexicon:
         keys = ("all", lang) if lang in self.cues else tuple(self.cues)
         folded = _deobfuscated(text)
         return any(self.cues[k].search(folded) for k in keys if k in self.cues)
-
-
-# The cascade reads the text the score just read: one de-obfuscation of each title and body, not two.
-_deobfuscated = lru_cache(maxsize=2048)(deobfuscate)  # two per item of a classify batch (256..1000)
 
 
 @lru_cache(maxsize=4)

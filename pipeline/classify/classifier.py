@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from models.features import model_text
+from models.features import document_model_text
 from models.hate.loading import hate_model_for
 from models.hate.model import HateModel
 from models.relevance import lexicon as relevance
@@ -70,7 +70,7 @@ def _classify(articles: Sequence[Article], clf: Classifier, gate: float | None,
     """classify_batch's work, inside the embedding memo."""
     scored = relevance.score_batch(language.detect_batch(articles, fallbacks), clf.lexicon, clf.relevance_model)
     chosen = [i for i, a in enumerate(scored) if gate is None or (a.relevance or 0.0) >= gate
-              or clf.hate.lexicon.alarming(model_text(f"{a.title}\n{a.text}"))]
+              or clf.hate.lexicon.alarming(document_model_text(a.title, a.text))]
     if not chosen:
         return scored
     picked = [scored[i] for i in chosen]

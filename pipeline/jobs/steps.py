@@ -27,6 +27,8 @@ from pipeline.rubric import score as rubric_mod
 
 Tick = Callable[[int], None]
 BATCH = 256
+# Classified articles are stored every WRITE_ITEMS or WRITE_S, whichever comes first: a crash loses at most that.
+WRITE_ITEMS, WRITE_S = 1024, 5.0
 # Results are written in small groups: a crash loses at most these (refetched next run). A group is counted
 # in items, not feeds: each write opens the file and checkpoints it when closing (about 0.1 s, more as the
 # file grows), so a 304 or a failure (a one-row health update, cheap to redo) waits for the next group.
@@ -149,16 +151,24 @@ def classify_pending(db: Database, settings: Settings, clf: Classifier, tick: Ti
     pending = results.pending_classification(db, clf.tag)
     fallbacks = language_fallbacks(db)
     clf = refreshed(clf, db.path) if pending else clf
+    done: list[Article] = []
+    written = time.monotonic()
     for start in range(0, len(pending), BATCH):
-        batch = classify_batch(pending[start:start + BATCH], clf, settings.relevance_gate, fallbacks)
-        # One open per batch (about 30 ms each): the results, then whether fact-checks were imported meanwhile
-        # (matched from the next batch).
-        with db.held():
-            results.save_classifications(db, batch, clf.tag, settings.relevance_gate)
-            clf = refreshed(clf, db)
+        done += classify_batch(pending[start:start + BATCH], clf, settings.relevance_gate, fallbacks)
+        if len(done) >= WRITE_ITEMS or time.monotonic() - written >= WRITE_S or start + BATCH >= len(pending):
+            clf = _store_classified(db, done, clf, settings.relevance_gate)
+            done, written = [], time.monotonic()
         if tick:
-            tick(len(batch))
+            tick(min(BATCH, len(pending) - start))
     return len(pending)
+
+
+def _store_classified(db: Database, done: Sequence[Article], clf: Classifier, gate: float) -> Classifier:
+    """Store classified articles in one transaction and one open of the file (about 30 ms each, so not one per
+    batch), then pick up fact-checks imported meanwhile (matched from the next batch)."""
+    with db.held():
+        results.save_classifications(db, done, clf.tag, gate)
+        return refreshed(clf, db)
 
 
 def language_fallbacks(db: Database) -> dict[str, str | None]:

@@ -68,3 +68,11 @@ def test_hate_spans_cut_only_overlong_sentences_after_lowercase_stops() -> None:
     spans = hate_spans(long, limit=100)
     assert [long[s:e] for s, e in spans][0] == "they are rats." and long[spans[-1][0]:spans[-1][1]] == "more text here."
     assert all(long[s:e].strip() == long[s:e] for s, e in spans)
+
+
+@pytest.mark.parametrize("title", ["", " ", "Send them b4ck", "www.example.org", "s.p.a.c.e", "@user 12,5 %", "é"])
+@pytest.mark.parametrize("text", ["", "\n", "they are v e r m i n", "Les migrants, 3l1te!", "\u0301accent", "a_b"])
+def test_document_model_text_is_model_text_of_the_joined_document(title: str, text: str) -> None:
+    from models.features import document_model_text, model_text
+
+    assert document_model_text(title, text) == model_text(f"{title}\n{text}")
