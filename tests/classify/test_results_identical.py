@@ -13,7 +13,7 @@ import pytest
 
 from benchmarks.golden import classify_rows, exact_settings
 
-pytestmark = pytest.mark.slow  # two classify passes over 610 items with the real models
+pytestmark = pytest.mark.slow  # two classify passes over 330 items with the real models
 GOLDEN = Path(__file__).parents[1] / "resources" / "classify_golden.jsonl"
 JSON_FIELDS = ("evidence", "misinformation", "check_worthy")
 
@@ -58,7 +58,7 @@ def test_bfloat16_changes_only_decisions_at_the_threshold() -> None:
     got = classify_rows(replace(exact_settings(), precision="bf16"))
     expected = golden()
     assert max(abs((w["hate_score"] or 0) - (h["hate_score"] or 0)) for w, h in zip(expected, got)) < 0.05
-    # A score moved by at most 0.05 flips only items at the threshold: a handful of 610 (measured: 1).
+    # A score moved by at most 0.05 flips only items at the threshold: a handful of 330 (measured: 1).
     flipped = {w["url"] for w, h in zip(expected, got) if w["hate"] != h["hate"]}
     assert len(flipped) <= 3, sorted(flipped)
     # Elsewhere: the same gate, groups, severities, evidence of flagged items, and matches. An item below the
