@@ -87,9 +87,13 @@ def page(chromium: Any) -> Iterator[Any]:
 def keyboard_sign_in(page: Any, base: str, user: str) -> None:
     """The login form, typed (the user name field has the focus)."""
     page.goto(base + "/login")
+    # autofocus may land after "load" on a busy machine: keys typed before it would be lost (CI saw a 401)
+    page.wait_for_function("document.activeElement && document.activeElement.name === 'username'")
     page.keyboard.type(user)
     page.keyboard.press("Tab")
     page.keyboard.type(PASSWORD)
+    assert page.input_value("input[name=username]") == user
+    assert page.input_value("input[name=password]") == PASSWORD
     page.keyboard.press("Enter")
     page.wait_for_url(lambda url: url.endswith("/queue"))
 
