@@ -40,7 +40,7 @@ class Lexicon:
     cues: dict[str, re.Pattern[str]] = field(default_factory=dict)
     sure: float = 1.0
     memo: dict[str, dict[str, str | None]] = field(default_factory=dict, compare=False, repr=False)
-    any_term: dict[str, re.Pattern[str]] = field(default_factory=dict, compare=False, repr=False)
+    any_term: dict[str | tuple[str, str], re.Pattern[str]] = field(default_factory=dict, compare=False, repr=False)
 
     def patterns(self, lang: str | None) -> tuple[tuple[re.Pattern[str], float], ...]:
         """Terms for a language plus the shared ones; every language when unknown."""
@@ -57,9 +57,16 @@ class Lexicon:
 
     def has_cue(self, text: str, lang: str | None) -> bool:
         """Whether a text holds an implicit migration cue (shared ones, its language's; all when unknown)."""
-        keys = ("all", lang) if lang in self.cues else tuple(self.cues)
-        folded = _deobfuscated(text)
-        return any(self.cues[k].search(folded) for k in keys if k in self.cues)
+        return bool(self.any_cue(lang).search(_deobfuscated(text)))
+
+    def any_cue(self, lang: str | None) -> re.Pattern[str]:
+        """One alternation of the shared cues and a language's (every language's when unknown)."""
+        key = lang if lang in self.cues else ""
+        if ("cue", key) not in self.any_term:
+            keys = ("all", lang) if key else tuple(self.cues)
+            self.any_term[("cue", key)] = re.compile(
+                "|".join(f"(?:{self.cues[k].pattern})" for k in keys if k in self.cues) or "(?!)")
+        return self.any_term[("cue", key)]
 
 
 @lru_cache(maxsize=4)

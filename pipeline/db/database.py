@@ -17,6 +17,8 @@ import duckdb
 from pipeline.core.errors import StoreError
 
 LOCK_WAIT_S = 60.0
+# How long a job's write groups share one connection (see Database.kept).
+KEEP_S = 10.0
 
 
 def migrations() -> list[tuple[int, str, str]]:
@@ -50,6 +52,8 @@ class Database:
         self.lock_wait_s = lock_wait_s
         self._held: duckdb.DuckDBPyConnection | None = None
         self._in_transaction = False
+        self._kept: duckdb.DuckDBPyConnection | None = None
+        self._keep_s, self._kept_since = 0.0, 0.0
 
     @classmethod
     def open(cls, path: Path | str, lock_wait_s: float = LOCK_WAIT_S) -> Database:
@@ -79,12 +83,33 @@ class Database:
         if self._held is not None:
             yield
             return
-        self._held = self._open(False)
+        if self._kept is None:
+            self._held, self._kept_since = self._open(False), time.monotonic()
+        else:
+            self._held = self._kept
         try:
             yield
         finally:
-            close(self._held)
-            self._held = None
+            con, self._held = self._held, None
+            if self._keep_s and time.monotonic() - self._kept_since < self._keep_s:
+                self._kept = con
+            else:
+                self._kept = None
+                close(con)
+
+    @contextmanager
+    def kept(self, keep_s: float = KEEP_S) -> Iterator[None]:
+        """Inside this block, held() keeps its connection for the next held() until it is `keep_s` old: closing
+        the last connection checkpoints the file (0.1 s, growing with the file), too dear for every small write
+        group of a long job; another process's writer waits at most about that long."""
+        self._keep_s = keep_s
+        try:
+            yield
+        finally:
+            self._keep_s = 0.0
+            if self._kept is not None:
+                con, self._kept = self._kept, None
+                close(con)
 
     def _open(self, read_only: bool) -> duckdb.DuckDBPyConnection:
         """Open the file, retrying lock conflicts with jittered backoff."""
@@ -162,9 +187,9 @@ class Database:
         """Rewrite the file from its live rows only, so that nothing erased stays in freed blocks (DuckDB
         reuses them but never zeroes them): copied inside one connection, which holds the file lock, and
         moved over the old file before the lock is let go, so no writer sees it half-way."""
-        if self._held is not None:
+        if self._held is not None or self._kept is not None:
             raise StoreError(f"database {self.path}: cannot rewrite the file while a connection is held; "
-                             "call compact() outside held(), transaction() and using()")
+                             "call compact() outside held(), kept(), transaction() and using()")
         fresh = self.path.with_name(f".{self.path.name}.compact")
         fresh.unlink(missing_ok=True)
         with self.connect() as con:

@@ -16,14 +16,15 @@ TABLES = ("outlets", "feeds", "articles", "classifications", "rubric_results",
           "ranking_snapshots", "ranking_rows", "runs", "rejected", "reviews")
 
 
-def pending_classification(db: Database, model: str) -> list[Article]:
+def pending_classification(db: Database, model: str, after: str = "", limit: int | None = None) -> list[Article]:
     """Articles with no classification by this model for their current content, by id (purged posts,
-    whose text is gone, never)."""
+    whose text is gone, never); only ids after `after`, at most `limit` of them (a page)."""
     sql = (f"SELECT {ARTICLE_COLUMNS} FROM articles a LEFT JOIN classifications c "
            "ON c.article_id = a.id AND c.model = ? WHERE (c.article_id IS NULL "
-           "OR c.content_hash <> a.content_hash) AND coalesce(a.extraction, '') <> 'purged' ORDER BY a.id")
+           "OR c.content_hash <> a.content_hash) AND coalesce(a.extraction, '') <> 'purged' AND a.id > ? "
+           "ORDER BY a.id" + (" LIMIT ?" if limit else ""))
     with db.connect() as con:
-        rows = con.execute(sql, [model]).fetchall()
+        rows = con.execute(sql, [model, after] + ([limit] if limit else [])).fetchall()
     return [article_from_row(r) for r in rows]
 
 

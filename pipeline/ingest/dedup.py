@@ -11,6 +11,7 @@ import hashlib
 import re
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
+from itertools import repeat
 
 import numpy as np
 import numpy.typing as npt
@@ -29,6 +30,8 @@ _CHUNK = 1 << 9  # shingles hashed per numpy pass: 512 KiB temporaries at 128 sl
 _NON_WORD = re.compile(r"[\W_]+")
 
 Batch = tuple[list[int], Signature, list[int]]
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_MERGE_AT = 1 << 17  # recent band keys held in a dict before they join the sorted arrays
 
 
 class _FoldTable(dict[int, str]):
@@ -160,67 +163,109 @@ def signature_from_bytes(data: bytes) -> Signature:
 
 
 class NearDupIndex:
-    """Banded LSH: signatures sharing any band of `rows` slots are candidates for each other."""
+    """Banded LSH: signatures sharing any band of `rows` slots are candidates for each other. Compact for a
+    long window of articles: signatures in one matrix, each band hashed to a 64-bit key in one sorted array
+    (a 64-bit collision only adds a candidate, which the full comparison then weighs), the keys added since
+    the last merge in a small dict (7.1 KB per article as dicts of byte strings, about 1.7 KB here)."""
 
     def __init__(self, num_perm: int = 128, bands: int = 32) -> None:
         if num_perm < 1 or bands < 1 or num_perm % bands:
             choices = [d for d in range(1, num_perm + 1) if num_perm % d == 0] if num_perm > 0 else []
             raise ValueError(f"bands must divide num_perm={num_perm}, got bands={bands}; choose one of {choices}")
         self.num_perm, self.bands, self.rows = num_perm, bands, num_perm // bands
-        self._buckets: list[dict[bytes, list[str]]] = [{} for _ in range(bands)]
-        self._sigs: dict[str, Signature] = {}
+        self._keys: list[str] = []
         self._order: dict[str, int] = {}
+        self._matrix = np.zeros((64, num_perm), dtype=np.uint64)
+        self._hashes = np.zeros(0, dtype=np.uint64)  # sorted band keys of the merged positions
+        self._positions = np.zeros(0, dtype=np.int64)  # the position of each of those keys
+        self._recent: dict[int, int] = {}  # band key -> its first position, for keys added since the last merge
+        self._more: dict[int, list[int]] = {}  # band key -> later positions sharing it, since the last merge
+        self._salt = np.arange(1, bands + 1, dtype=np.uint64) * _GOLDEN
+        self._mix = np.frombuffer(hashlib.blake2b(b"xenowatch-lsh", digest_size=8 * self.rows).digest(),
+                                  dtype=np.uint64) | np.uint64(1)
 
     def __len__(self) -> int:
         """Number of indexed keys."""
-        return len(self._sigs)
+        return len(self._keys)
 
     def __contains__(self, key: object) -> bool:
         """Whether a key is indexed."""
-        return key in self._sigs
+        return key in self._order
 
     def _check(self, sig: Signature) -> None:
         """Fail loudly on a signature of the wrong shape."""
         if sig.shape != (self.num_perm,):
             raise ValueError(f"signature shape must be ({self.num_perm},), got {sig.shape}")
 
-    def _band_keys(self, sig: Signature) -> list[bytes]:
-        """Bucket key of each band: the bytes of its slice (sliced from one copy of the whole signature)."""
-        raw, width = sig.tobytes(), self.rows * 8
-        return [raw[i * width:(i + 1) * width] for i in range(self.bands)]
+    def _band_keys(self, sig: Signature) -> Signature:
+        """One 64-bit key per band: its slots times odd constants, summed modulo 2**64, salted with its number."""
+        keys: Signature = (sig.reshape(self.bands, self.rows) * self._mix).sum(axis=1, dtype=np.uint64)
+        return keys ^ self._salt
 
-    def _prepared(self, sig: Signature) -> tuple[Signature, list[bytes]]:
+    def _prepared(self, sig: Signature) -> tuple[Signature, Signature]:
         """The signature as stored (a uint64 copy) and its band keys (none for an empty text's)."""
         self._check(sig)
         own = np.array(sig, dtype=np.uint64)
-        return own, [] if _is_empty(own) else self._band_keys(own)
+        return own, np.zeros(0, dtype=np.uint64) if _is_empty(own) else self._band_keys(own)
 
     def add(self, key: str, sig: Signature) -> None:
         """Index a signature under a new key; empty-text signatures are kept but never bucketed."""
         self._insert(key, *self._prepared(sig))
 
-    def _insert(self, key: str, own: Signature, band_keys: list[bytes]) -> None:
+    def _insert(self, key: str, own: Signature, band_keys: Signature) -> None:
         """Store a prepared signature and bucket it."""
-        if key in self._sigs:
+        if key in self._order:
             raise ValueError(f"key {key!r} is already indexed")
-        self._sigs[key] = own
-        self._order[key] = len(self._order)
-        for band, bucket_key in zip(self._buckets, band_keys):
-            band.setdefault(bucket_key, []).append(key)
+        position = len(self._keys)
+        if position == len(self._matrix):
+            self._matrix = np.concatenate([self._matrix, np.zeros_like(self._matrix)])
+        self._matrix[position] = own
+        self._keys.append(key)
+        self._order[key] = position
+        keys = band_keys.tolist()
+        shared = self._recent.keys() & keys  # a band already seen since the last merge: rare, kept apart
+        for key in shared:
+            self._more.setdefault(key, []).append(position)
+        self._recent.update(zip((k for k in keys if k not in shared) if shared else keys, repeat(position)))
+        if len(self._recent) >= _MERGE_AT:
+            self._merge()
+
+    def _merge(self) -> None:
+        """Move the recent band keys into the sorted arrays."""
+        extra = [(k, p) for k, ps in self._more.items() for p in ps]
+        fresh = np.concatenate([np.fromiter(self._recent.keys(), np.uint64, len(self._recent)),
+                                np.array([k for k, _ in extra], dtype=np.uint64)])
+        where = np.concatenate([np.fromiter(self._recent.values(), np.int64, len(self._recent)),
+                                np.array([p for _, p in extra], dtype=np.int64)])
+        order = np.argsort(fresh, kind="stable")
+        at = np.searchsorted(self._hashes, fresh[order])
+        self._hashes = np.insert(self._hashes, at, fresh[order])
+        self._positions = np.insert(self._positions, at, where[order])
+        self._recent.clear()
+        self._more.clear()
 
     def signature(self, key: str) -> Signature:
         """The stored signature of a key (for persisting)."""
-        return self._sigs[key]
+        return self._matrix[self._order[key]].copy()
 
     def candidates(self, sig: Signature) -> set[str]:
         """Keys sharing at least one band with the signature."""
-        return self._sharing(self._prepared(sig)[1])
+        return {self._keys[p] for p in self._sharing(self._prepared(sig)[1])}
 
-    def _sharing(self, band_keys: list[bytes]) -> set[str]:
-        """Keys in any of these buckets."""
-        found: set[str] = set()
-        for band, bucket_key in zip(self._buckets, band_keys):
-            found.update(band.get(bucket_key, ()))
+    def _sharing(self, band_keys: Signature) -> set[int]:
+        """Positions in any of these buckets."""
+        found: set[int] = set()
+        if not len(band_keys):
+            return found
+        if len(self._hashes):
+            low = np.searchsorted(self._hashes, band_keys)
+            hit = self._hashes[np.minimum(low, len(self._hashes) - 1)] == band_keys
+            for i in np.flatnonzero(hit).tolist():  # few: most bands of an article are its own
+                high = int(np.searchsorted(self._hashes, band_keys[i], side="right"))
+                found.update(self._positions[low[i]:high].tolist())
+        for key in self._recent.keys() & band_keys.tolist():
+            found.add(self._recent[key])
+            found.update(self._more.get(key, ()))
         return found
 
     def nearest(self, sig: Signature, threshold: float) -> str | None:
@@ -235,15 +280,15 @@ class NearDupIndex:
         self._insert(key, own, band_keys)
         return match
 
-    def _best(self, own: Signature, candidates: set[str], threshold: float) -> str | None:
+    def _best(self, own: Signature, candidates: set[int], threshold: float) -> str | None:
         """The most similar of the candidates at or above threshold, the earliest indexed on a tie."""
-        keys = sorted(candidates, key=self._order.__getitem__)
-        if not keys:
+        if not candidates:
             return None
+        positions = sorted(candidates)
         # One vectorised comparison for all candidates (boilerplate can make them many).
-        scores = (np.stack([self._sigs[k] for k in keys]) == own).mean(axis=1)
+        scores = (self._matrix[positions] == own).mean(axis=1)
         best = int(np.argmax(scores))  # the first maximum: ties go to the earliest indexed
-        return keys[best] if scores[best] >= threshold else None
+        return self._keys[positions[best]] if scores[best] >= threshold else None
 
 
 def assign_clusters(items: Sequence[tuple[str, str]], index: NearDupIndex, hasher: MinHasher,

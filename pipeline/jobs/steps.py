@@ -29,6 +29,8 @@ Tick = Callable[[int], None]
 BATCH = 256
 # Classified articles are stored every WRITE_ITEMS or WRITE_S, whichever comes first: a crash loses at most that.
 WRITE_ITEMS, WRITE_S = 1024, 5.0
+# Pending articles are read a page at a time, so memory stays flat however many wait.
+PAGE = 4096
 # Results are written in small groups: a crash loses at most these (refetched next run). A group is counted
 # in items, not feeds: each write opens the file and checkpoints it when closing (about 0.1 s, more as the
 # file grows), so a 304 or a failure (a one-row health update, cheap to redo) waits for the next group.
@@ -141,31 +143,43 @@ def ingest_feeds(db: Database, settings: Settings, feeds: Sequence[Feed], run_id
             flush()
 
     paged = [f.url for f in feeds if f.kind in PAGED]
-    crawl_sync(feeds, settings, save, articles_db.recent_guids(db, paged))
-    flush()
+    with db.kept():
+        crawl_sync(feeds, settings, save, articles_db.recent_guids(db, paged))
+        flush()
     return summary
 
 
 def classify_pending(db: Database, settings: Settings, clf: Classifier, tick: Tick | None = None) -> int:
-    """Classify every stored article that has no result from the current models."""
-    pending = results.pending_classification(db, clf.tag)
-    fallbacks = language_fallbacks(db)
-    clf = refreshed(clf, db.path) if pending else clf
+    """Classify every stored article that has no result from the current models, a page at a time."""
+    fallbacks, done = language_fallbacks(db), 0
+    with db.kept():
+        page = results.pending_classification(db, clf.tag, limit=PAGE)
+        clf = refreshed(clf, db.path) if page else clf
+        while page:
+            clf = _classify_page(db, page, clf, settings.relevance_gate, fallbacks, tick)
+            done += len(page)
+            page = results.pending_classification(db, clf.tag, after=page[-1].id, limit=PAGE)
+    return done
+
+
+def _classify_page(db: Database, page: Sequence[Article], clf: Classifier, gate: float,
+                   fallbacks: dict[str, str | None], tick: Tick | None) -> Classifier:
+    """Classify a page of pending articles by batches, storing them by groups (see WRITE_ITEMS)."""
     done: list[Article] = []
     written = time.monotonic()
-    for start in range(0, len(pending), BATCH):
-        done += classify_batch(pending[start:start + BATCH], clf, settings.relevance_gate, fallbacks)
-        if len(done) >= WRITE_ITEMS or time.monotonic() - written >= WRITE_S or start + BATCH >= len(pending):
-            clf = _store_classified(db, done, clf, settings.relevance_gate)
+    for start in range(0, len(page), BATCH):
+        done += classify_batch(page[start:start + BATCH], clf, gate, fallbacks)
+        if len(done) >= WRITE_ITEMS or time.monotonic() - written >= WRITE_S or start + BATCH >= len(page):
+            clf = _store_classified(db, done, clf, gate)
             done, written = [], time.monotonic()
         if tick:
-            tick(min(BATCH, len(pending) - start))
-    return len(pending)
+            tick(min(BATCH, len(page) - start))
+    return clf
 
 
 def _store_classified(db: Database, done: Sequence[Article], clf: Classifier, gate: float) -> Classifier:
-    """Store classified articles in one transaction and one open of the file (about 30 ms each, so not one per
-    batch), then pick up fact-checks imported meanwhile (matched from the next batch)."""
+    """Store classified articles in one transaction, then pick up fact-checks imported meanwhile (matched from
+    the next batch)."""
     with db.held():
         results.save_classifications(db, done, clf.tag, gate)
         return refreshed(clf, db)
@@ -184,8 +198,9 @@ def chunks(items: Sequence[Article], size: int) -> list[list[Article]]:
 def score_pending(db: Database, model_tag: str, rubric: rubric_mod.Rubric) -> int:
     """Apply the rubric to every relevant, classified article without a current result."""
     pending = results.pending_rubric(db, model_tag, rubric.version)
-    for start in range(0, len(pending), BATCH):
-        results.save_rubric(db, rubric_mod.score_batch(pending[start:start + BATCH], rubric), model_tag)
+    with db.kept():
+        for start in range(0, len(pending), BATCH):
+            results.save_rubric(db, rubric_mod.score_batch(pending[start:start + BATCH], rubric), model_tag)
     return len(pending)
 
 

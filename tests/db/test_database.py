@@ -107,6 +107,38 @@ def test_held_keeps_one_connection_and_using_borrows_one(db: Database) -> None:
         con.close()
 
 
+def test_kept_shares_one_connection_between_write_groups_for_a_while(db: Database) -> None:
+    with db.kept(keep_s=60.0):
+        with db.held(), db.connect() as first:
+            pass
+        with db.held(), db.connect() as second:
+            assert second is first  # not closed (and checkpointed) between the groups
+        articles.insert_articles(db, [_article(1)], None)
+        with pytest.raises(StoreError, match="kept"):
+            db.compact()
+    with db.held(), db.connect() as third:
+        assert third is not first  # closed when the block ends
+    assert results.counts(db)["articles"] == 1
+    with db.kept(keep_s=0.0):
+        with db.held(), db.connect() as first:
+            pass
+        with db.held(), db.connect() as second:
+            assert second is not first  # old enough: closed after its group
+
+
+def test_kept_lets_another_process_write_once_it_is_old(db_path: Path) -> None:
+    db = Database.open(db_path)
+    with db.kept(keep_s=0.5):
+        articles.insert_articles(db, [_article(1)], None)
+        time.sleep(0.6)
+        articles.insert_articles(db, [_article(2)], None)  # the group that finds it old closes it
+        proc = multiprocessing.get_context("spawn").Process(target=_hold_lock, args=(str(db_path), 0.1))
+        proc.start()
+        proc.join(timeout=60)
+        assert proc.exitcode == 0
+    assert results.counts(db)["articles"] == 2
+
+
 def _hold_lock(path: str, seconds: float) -> None:
     con = duckdb.connect(path)
     con.execute("CREATE TABLE IF NOT EXISTS holder (x INTEGER)")

@@ -35,6 +35,16 @@ def test_pending_classification_is_per_model_and_content(db: Database) -> None:
     assert {a.id for a in results.pending_classification(db, MODEL)} == {batch[0].id, batch[3].id}
 
 
+def test_pending_classification_pages_by_id(db: Database) -> None:
+    batch = [_article(i) for i in range(5)]
+    articles.insert_articles(db, batch, None)
+    ids = sorted(a.id for a in batch)
+    first = results.pending_classification(db, MODEL, limit=2)
+    rest = results.pending_classification(db, MODEL, after=first[-1].id, limit=10)
+    assert [a.id for a in first + rest] == ids
+    assert results.pending_classification(db, MODEL, after=ids[-1]) == []
+
+
 def test_saved_classifications_come_back_with_the_pending_rubric(db: Database) -> None:
     relevant, off_topic = _article(1), _article(2)
     articles.insert_articles(db, [relevant, off_topic], None)

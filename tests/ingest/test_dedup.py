@@ -249,6 +249,29 @@ def test_candidates_and_len() -> None:
     assert index.candidates(HASHER.signature(DEPECHE_REPRISE)) == {"afp"}
 
 
+@pytest.mark.parametrize("merge_at", [7, 1 << 17])
+def test_candidates_are_the_keys_sharing_a_band_before_and_after_a_merge(merge_at: int,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(dedup, "_MERGE_AT", merge_at)  # 7: the sorted arrays are rebuilt many times
+    rng = random.Random(3)
+    words = [f"w{i}" for i in range(60)]
+    base = [" ".join(rng.choices(words, k=40)) for _ in range(12)]
+    texts = [b if k == 0 else " ".join(w if rng.random() > 0.08 * k else rng.choice(words) for w in b.split())
+             for b in base for k in range(4)]
+    index, sigs = NearDupIndex(), [HASHER.signature(t) for t in texts]
+    for i, sig in enumerate(sigs):
+        index.add(f"k{i}", sig)
+    def bands(sig: np.ndarray) -> set[bytes]:
+        return {sig[b * 4:(b + 1) * 4].tobytes() + bytes([b]) for b in range(32)}
+    shared = 0
+    for sig in sigs:
+        expected = {f"k{j}" for j, other in enumerate(sigs) if bands(sig) & bands(other)}
+        assert index.candidates(sig) == expected
+        shared += len(expected) > 1
+    assert shared > 12  # near copies share bands, not only each text with itself
+    assert [np.array_equal(index.signature(f"k{i}"), sig) for i, sig in enumerate(sigs)] == [True] * len(sigs)
+
+
 # --- properties -----------------------------------------------------------------------------------------------
 
 @settings(max_examples=80, deadline=None)

@@ -56,8 +56,10 @@ def scored_urls(db: Database) -> set[str]:
 
 @pytest.mark.slow
 def test_import_rematches_stored_articles_against_only_new_factchecks(classifier: Any, db: Database,
-                                                                      settings: Settings, tmp_path: Path) -> None:
+                                                                      settings: Settings, tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     clf = myths_only(classifier)
+    monkeypatch.setattr(jobs, "PAGE", 1)  # one article per page: classify_pending reads every page
     articles.insert_articles(db, [Article(url="https://news.example/phone", outlet="o", title="Asylum seekers",
                                           text=PHONE_TEXT, lang="en"),
                                   Article(url="https://news.example/car", outlet="o", title="Refugees",

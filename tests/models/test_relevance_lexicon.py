@@ -121,3 +121,16 @@ def test_the_fast_lexicon_pass_gives_exactly_the_first_passes_hits_and_scores() 
     for title, text, lang in docs:
         assert relevance_hits(text, lang, lex) == [(s, w) for s, w, _ in _reference_hits(text, lang, lex)]
         assert relevance_score(title, text, lang, lex) == _reference_score(title, text, lang, lex)
+
+
+def test_one_cue_alternation_finds_what_the_per_language_cues_find() -> None:
+    lex = load_lexicon()
+    texts = [it["text"] for it in sample_items()] + [p.text for p in load_passages(DATA_DIR / "train.jsonl")]
+    found = 0
+    for text in texts:
+        for lang in (*LANGS, "xx", None):
+            keys = ("all", lang) if lang in lex.cues else tuple(lex.cues)
+            expected = any(lex.cues[k].search(deobfuscate(text)) for k in keys if k in lex.cues)
+            assert lex.has_cue(text, lang) == expected, (lang, text[:80])
+            found += expected
+    assert found > 50  # cues found as well as missed are compared
