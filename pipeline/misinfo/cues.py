@@ -21,7 +21,10 @@ _CLAIM: Mapping[str, tuple[str, ...]] = {
         "toujours", "jamais", "pas un$", "aucun", "seulement", "uniquement", "rien que", "en realite",
         "vraiment", "todos$", "todas$", "cada$", "cualquier", "mayoria", "casi todos", "tantos$",
         "tantas$", "todo$", "siempre", "nunca", "jamas", "ni un$", "ni una$", "ningun", "solo$",
-        "solamente", "unicamente", "en realidad", "casi ninguno"),
+        "solamente", "unicamente", "en realidad", "casi ninguno",
+        # "come mainly for...": a motive or trait put on the group as a whole
+        "mainly", "mostly", "chiefly", "largely", "primarily", "principalement", "essentiellement",
+        "sobre todo", "principalmente", "mayoritariamente"),
     "ingroup": (
         "our$", "ours$", "us$", "we$", "locals$", "local families", "local people", "local workers",
         "native$", "natives", "native-born", "born here", "our own", "the rest of us", "this country",
@@ -53,7 +56,15 @@ _CLAIM: Mapping[str, tuple[str, ...]] = {
         "claim$", "claimed", "claim that", "claims that", "he claims", "she claims", "post claims",
         "insist", "he said", "she said", "he says", "she says", "post says", "video says", "viral",
         "leaflet", "a-t-il dit", "a-t-elle dit", "affirme", "pretend", "assure", "selon lui", "selon elle",
-        "d'apres lui", "tract$", "asegura", "afirma", "dijo", "segun ella", "dice$", "dicen$"),
+        "d'apres lui", "tract$", "asegura", "afirma", "dijo", "segun ella", "dice$", "dicen$",
+        # hedged reporting verbs: the speaker's view, not a measurement
+        "allege", "suggested", "insinu", "speculat", "argued", "warned", "wondered", "repeated the claim",
+        "estime que", "a lance", "sostiene", "aseguran", "afirman"),
+    # an unsourced rumour: its "according to a post" is no institution
+    "rumour": (
+        "viral", "a post", "posts$", "shared online", "shared widely", "social media", "video claims",
+        "leaflet", "pamphlet", "message viral", "publication partag", "internaute", "reseaux sociaux",
+        "mensaje viral", "publicacion", "en redes", "las redes", "circula"),
 }
 
 # A report: one dated event or one person ("a migrant", "on Tuesday"), an institution's figure
@@ -109,6 +120,9 @@ _REPORT: Mapping[str, tuple[str, ...]] = {
 _CLAIM_PATTERNS = {name: stem_pattern(tuple(fold(e) for e in entries)) for name, entries in _CLAIM.items()}
 _REPORT_PATTERNS = {name: stem_pattern(tuple(fold(e) for e in entries)) for name, entries in _REPORT.items()}
 _EVERYONE = re.compile(r"\btout le monde\b")
+# The French and Spanish conditional of reported claims ("les migrants viendraient pour", "no pagarían"):
+# the outlet relays a claim it does not vouch for.
+_HEARSAY = re.compile(r"\b\w{2,}(?<!t)r(?:ait|aient)\b|\b\w{3,}rian\b")  # not "portrait", "extrait"
 _NEGATION = re.compile(r"(?<!\w)(?:not|no|never|none|nobody|nothing|cannot|ne|pas|jamais|aucun|aucune"
                        r"|rien|nunca|jamas|ningun|ninguno|ninguna|nada|ni)(?!\w)|n't\b|(?<!\w)n'")
 
@@ -116,13 +130,16 @@ _NEGATION = re.compile(r"(?<!\w)(?:not|no|never|none|nobody|nothing|cannot|ne|pa
 def claim_cues(sentence: str) -> frozenset[str]:
     """The claim cue groups a sentence shows (general, ingroup, blame, hostile, attributed)."""
     folded = _EVERYONE.sub(" ", fold(sentence))  # "comme tout le monde" generalises nothing
-    return frozenset(name for name, pattern in _CLAIM_PATTERNS.items() if pattern.search(folded))
+    found = {name for name, pattern in _CLAIM_PATTERNS.items() if pattern.search(folded)}
+    return frozenset(found | {"attributed"} if _HEARSAY.search(folded) else found)
 
 
 def report_cues(sentence: str) -> frozenset[str]:
     """The report cue groups a sentence shows (event, institution, procedure, help, equal, contribution)."""
     folded = fold(sentence)
     found = {name for name, pattern in _REPORT_PATTERNS.items() if pattern.search(folded)}
+    if _CLAIM_PATTERNS["rumour"].search(folded):
+        found.discard("institution")
     return frozenset(found - {"contribution"} if is_negative(sentence) else found)
 
 

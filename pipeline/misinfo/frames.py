@@ -15,7 +15,7 @@ from pipeline.core.text import fold
 _FRAMES: Mapping[str, tuple[str, ...]] = {
     "crime": (
         "crime", "crimin", "offenc", "offens", "offender", "delinquen", "violen", "rape", "rapist",
-        "murder", "robber", "robbing", "burglar", "stabbing", "gang", "thug", "thief", "thieves",
+        "murder", "robber", "robbing", "burglar", "theft", "shoplift", "stabbing", "gang", "thug", "thief", "thieves",
         "break the law", "breaking the law", "lawless", "assault", "mugg", "insecurity", "crim", "delinq",
         "delit", "viol$", "viols$", "violeur", "meurtr", "agress", "cambriol", "braqu", "racaill",
         "insecurite", "voyou", "casier", "delincu", "crimen", "violac", "asesin", "atraco", "agresion",
@@ -40,7 +40,8 @@ _FRAMES: Mapping[str, tuple[str, ...]] = {
         "scabies", "measles", "germ", "outbreak", "plague", "maladi", "gale$", "rougeole", "microbe",
         "enfermedad", "infecc", "sarna", "sarampion", "brote"),
     "health_system": (
-        "hospital", "doctor", "nhs$", "health service", "health care", "healthcare", "clinic", "nurse",
+        "hospital", "doctor", "nhs$", "gp$", "gps$", "gp surger", "a&e",
+        "health service", "health care", "healthcare", "clinic", "nurse",
         "hopita", "urgences", "medecin", "soins", "sante", "infirmi", "sanidad", "sanitari", "urgencias",
         "medic", "centro de salud", "enfermer"),
     "housing": (
@@ -86,7 +87,8 @@ _FRAMES: Mapping[str, tuple[str, ...]] = {
     "voting": (
         "vote", "voting", "election", "ballot", "scrutin", "voto", "votar", "eleccion"),
     "pensions": (
-        "pension", "retiree", "elderly", "retraite", "jubilad"),
+        "pension", "retiree", "elderly", "grandparent", "old age", "retraite", "grands-parents", "personnes agees",
+        "jubilad", "abuelo", "ancianos"),
     "borders": (
         "border", "fence", "frontiere", "frontera", "valla"),
     "religion": (
@@ -98,7 +100,10 @@ _FRAMES: Mapping[str, tuple[str, ...]] = {
         "numero real", "cifra real", "cifras reales", "cuantos", "ocult", "esconde", "mienten"),
     "population_share": (
         "share of the population", "of the population", "half of", "percentage", "proportion",
-        "de la population", "la moitie", "pourcentage", "de la poblacion", "la mitad", "porcentaje"),
+        "de la population", "la moitie", "pourcentage", "de la poblacion", "la mitad", "porcentaje",
+        # a proportion of the group ("one in two", "un sur deux", "uno de cada dos")
+        "one in two", "one in three", "one in four", "sur deux", "sur trois", "sur quatre", "de cada dos",
+        "de cada tres", "de cada cuatro"),
     "young_men": (
         "young men", "military age", "jeunes hommes", "hombres jovenes", "varones jovenes"),
     "unprecedented": (

@@ -55,7 +55,7 @@ _STOPWORDS = frozenset((
 # "faux"/"falso" are not cues because myths use them ("faux réfugiés", "refugiados falsos").
 _REFUTATION = re.compile(
     r"\b(?:myths?|misconceptions?|debunk\w*|no evidence|not true|untrue|falsely"
-    r"|(?:is|are|was|it's) false|contrary to|disprove\w*|fact.?check\w*"
+    r"|(?:is|are|was|it's) false|contrary to|disprove\w*|fact.?check\w*|contradict\w*|contredi\w*|contradic\w*"
     r"|mythes?|idees? recues?|aucune preuve|(?:est|c'est) faux|pas vrai|infonde\w*"
     r"|contrairement a|dementi\w*|intox"
     r"|mitos?|bulos?|es falso|son falsos|no es (?:cierto|verdad)|no hay (?:pruebas|evidencia)"
@@ -209,9 +209,16 @@ class ClaimMatcher:
         best: dict[tuple[int, int], tuple[float, _Candidate]] = {}
         if candidates:
             sentences = [texts[c.text_index][c.start:c.end] for c in candidates]
-            cosine = self.encoder.encode(sentences) @ self._vectors.T
-            for row, cand in enumerate(candidates):
-                self._keep_best(cand, sentences[row], cosine[row], best)
+            # A sentence repeated in the batch (wire copy, a re-polled article) is embedded and scored once.
+            unique = {sentence: row for row, sentence in enumerate(dict.fromkeys(sentences))}
+            cosine = self.encoder.encode(list(unique)) @ self._vectors.T
+            scored: dict[str, list[tuple[float, int]]] = {}
+            for cand, sentence in zip(candidates, sentences, strict=True):
+                if sentence not in scored:
+                    scored[sentence] = self._sentence_scores(cand.claims, sentence, cosine[unique[sentence]])
+                for score, claim_index in scored[sentence]:
+                    if score > best.get((cand.text_index, claim_index), (-1.0, cand))[0]:
+                        best[(cand.text_index, claim_index)] = (score, cand)
         found: list[list[tuple[float, int, _Candidate]]] = [[] for _ in texts]
         for (text_index, claim_index), (score, cand) in best.items():
             found[text_index].append((score, claim_index, cand))
@@ -221,14 +228,16 @@ class ClaimMatcher:
     def _candidates(self, texts: Sequence[str]) -> list[_Candidate]:
         """Sentences that pass some claim's keyword gate and are not refutations."""
         out: list[_Candidate] = []
+        gated: dict[str, tuple[int, ...]] = {}
         for index, text in enumerate(texts):
             if not text or not self._subjects.search(fold(text)):
                 continue
             for start, end in sentence_spans(text):
                 sentence = text[start:end]
-                claims = self._gated(sentence)
-                if claims and not is_refutation(sentence):
-                    out.append(_Candidate(index, start, end, claims))
+                if sentence not in gated:
+                    gated[sentence] = () if is_refutation(sentence) else self._gated(sentence)
+                if gated[sentence]:
+                    out.append(_Candidate(index, start, end, gated[sentence]))
         return out
 
     def _gated(self, sentence: str) -> tuple[int, ...]:
@@ -238,20 +247,20 @@ class ClaimMatcher:
         return tuple(i for i, gate in enumerate(self._gates)
                      if gate.search(folded) or (self.claims[i].kind == "myth" and frames & self._views[i].frames))
 
-    def _keep_best(self, cand: _Candidate, sentence: str, cosine: np.ndarray,
-                   best: dict[tuple[int, int], tuple[float, _Candidate]]) -> None:
-        """Score one sentence against its gated claims; keep its best myth and fact-checks over the threshold."""
+    def _sentence_scores(self, claims: tuple[int, ...], sentence: str,
+                         cosine: np.ndarray) -> list[tuple[float, int]]:
+        """Score one sentence against its gated claims: its best myth and fact-checks over their thresholds."""
         view = sentence_view(sentence)
         penalty = SOURCED_PENALTY if is_sourced_figure(sentence) else 0.0
-        offsets = {ci: offset(view, self._views[ci]) - penalty for ci in cand.claims}
+        offsets = {ci: offset(view, self._views[ci]) - penalty for ci in claims}
         # The overlap term is at most 1 - COSINE_WEIGHT, so a claim whose best cosine (its phrasings and
         # those it borrows) is below this cannot reach its threshold: skipping it changes no result.
-        reachable = [ci for ci in cand.claims if cosine[self._reach[ci]].max() * COSINE_WEIGHT
+        reachable = [ci for ci in claims if cosine[self._reach[ci]].max() * COSINE_WEIGHT
                      >= self._floor(ci) * SCALE - offsets[ci] - (1.0 - COSINE_WEIGHT)]
         if not reachable:
-            return
+            return []
         stems, negated = content_stems(sentence), negated_stems(sentence)
-        gated = set(cand.claims)
+        gated = set(claims)
         similarity: dict[int, float] = {}
 
         def similar(ci: int) -> float:
@@ -262,10 +271,7 @@ class ClaimMatcher:
             return similarity[ci]
 
         scores = [(self._decision(ci, similar, offsets[ci]), ci) for ci in reachable]
-        for score, claim_index in self._kept(scores):
-            key = (cand.text_index, claim_index)
-            if score >= self._floor(claim_index) and score > best.get(key, (-1.0, cand))[0]:
-                best[key] = (score, cand)
+        return [(score, ci) for score, ci in self._kept(scores) if score >= self._floor(ci)]
 
     def _floor(self, claim_index: int) -> float:
         """The threshold of a claim: the myths' or the imported fact-checks'."""

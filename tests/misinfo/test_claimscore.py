@@ -46,6 +46,8 @@ def matcher(encoder: MultilingualUSE) -> ClaimMatcher:
     ("Los refugiados están propagando enfermedades infecciosas.", {"disease"}),
     ("Les étrangers passent devant tout le monde pour avoir un HLM.", {"housing"}),
     ("The football team won on Saturday.", set()),
+    ("GP surgeries are struggling and shoplifting thefts are up.", {"health_system", "crime"}),
+    ("Un migrant sur deux serait au chômage.", {"population_share", "jobs"}),  # a proportion of the group
 ])
 def test_frames_are_read_in_each_language(text: str, frames: set[str]) -> None:
     assert frames_of(text) == frames
@@ -63,6 +65,11 @@ def test_a_dollar_entry_is_a_whole_word() -> None:
     ("Por culpa de los extranjeros, los de aquí se quedan sin curro.", {"blame", "ingroup"}),
     ("Refugees are given a brand new car by the council, neighbours claim.", {"attributed"}),
     ("Les réfugiés paient des impôts comme tout le monde.", set()),  # "tout le monde" generalises nothing
+    # hedged reporting: the French/Spanish conditional of hearsay, a hedging verb, "mainly"
+    ("Les immigrés toucheraient davantage que les retraités.", {"attributed"}),
+    ("Los extranjeros cobrarían más que los jubilados.", {"attributed"}),
+    ("The councillor suggested that asylum seekers come mainly for the handouts.", {"attributed", "general"}),
+    ("Il a publié un portrait des exilés.", set()),  # "portrait" is no conditional
 ])
 def test_claim_cues(sentence: str, cues: set[str]) -> None:
     assert claim_cues(sentence) == cues
@@ -75,6 +82,9 @@ def test_claim_cues(sentence: str, cues: set[str]) -> None:
     ("Los inmigrantes aportan a la Seguridad Social con sus cotizaciones.", {"contribution"}),
     ("Los inmigrantes no aportan ni un céntimo a Hacienda.", set()),  # a contribution denied is a claim
     ("Migrants refuse to integrate.", set()),
+    # an unsourced rumour is no institution: "according to a viral post" reports nothing
+    ("According to a viral post, migrants get free phones.", set()),
+    ("According to a study, migrants get the same phones as everyone.", {"institution", "equal"}),
 ])
 def test_report_cues(sentence: str, cues: set[str]) -> None:
     assert report_cues(sentence) == cues
@@ -136,6 +146,14 @@ def test_a_factcheck_on_no_myth_borrows_nothing(matcher: ClaimMatcher) -> None:
 ])
 def test_same_topic_reports_are_not_flagged(matcher: ClaimMatcher, sentence: str) -> None:
     assert matcher.match([sentence]) == [()]
+
+
+def test_a_sentence_that_contradicts_a_myth_is_not_flagged(matcher: ClaimMatcher) -> None:
+    # the conditional makes it hearsay, but the sentence refutes it
+    assert matcher.match(["Ces données contredisent l'idée selon laquelle les immigrés prendraient nos emplois."],
+                         ["fr"]) == [()]
+    [found] = matcher.match(["Les immigrés prendraient nos emplois, affirme le candidat."], ["fr"])
+    assert [m.claim_id for m in found] == ["migrants-take-jobs"]
 
 
 def test_a_shared_frame_opens_the_keyword_gate(matcher: ClaimMatcher) -> None:

@@ -52,3 +52,12 @@ def test_labelled_set_floors() -> None:
     test = checkworthy_report(cases, "test")["languages"]
     assert test["all"]["precision"] >= 0.9 and test["all"]["recall"] >= 0.75
     assert all(test[lang]["recall"] >= 0.5 for lang in ("en", "fr", "es"))
+
+
+def test_news_phrasing_sets_are_valid_and_keep_their_split() -> None:
+    from pipeline.misinfo.evaluate import HELDOUT_SETS, NEWS_DEV_SET
+
+    for path, split in ((NEWS_DEV_SET, "dev"), *((p, "test") for p in HELDOUT_SETS)):
+        cases = load_cases(path, ("text", "lang", "expected", "split"))
+        assert {c["split"] for c in cases} == {split}, path.name
+        assert any(c["expected"] for c in cases) and any(not c["expected"] for c in cases), path.name

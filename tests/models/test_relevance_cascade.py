@@ -56,6 +56,16 @@ def _salad(n: int, seed: int = 7) -> list[tuple[str, str, str]]:
     ("Senza permesso di soggiorno non può lavorare.", "it"),
     ("Le motovedette hanno soccorso un barchino al largo di Lampedusa.", "it"),
     ("The Eritrean family waited two years in a flat above the chip shop.", "en"),
+    # v2.3: hyphenated cues read after de-obfuscation ("rendez-vous" -> "rendezvous"), people on board or in a
+    # lorry, paperwork, money transfers, cities of origin, farm workers, recognition exams
+    ("Ils attendent depuis l'aube un rendez-vous à la préfecture.", "fr"),
+    ("Police found eleven people in a refrigerated lorry near the port.", "en"),
+    ("Il peschereccio aveva trecento persone a bordo.", "it"),
+    ("She lost her job because the paperwork was never filed.", "en"),
+    ("The money transfer shop on the corner is busiest on Fridays.", "en"),
+    ("Su hermano llegó desde Kabul hace dos años.", "es"),
+    ("Las jornaleras de la fresa cobran por debajo del convenio.", "es"),
+    ("Er wartet seit einem Jahr auf die Kenntnisprüfung.", "de"),
 ])
 def test_implicit_references_are_left_to_the_embedding(text: str, lang: str) -> None:
     lexicon = load_lexicon()
