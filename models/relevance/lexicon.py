@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -40,7 +40,8 @@ class Lexicon:
     cues: dict[str, re.Pattern[str]] = field(default_factory=dict)
     sure: float = 1.0
     memo: dict[str, dict[str, str | None]] = field(default_factory=dict, compare=False, repr=False)
-    any_term: dict[str | tuple[str, str], re.Pattern[str]] = field(default_factory=dict, compare=False, repr=False)
+    any_term: dict[str, re.Pattern[str]] = field(default_factory=dict, compare=False, repr=False)
+    any_cues: dict[str, re.Pattern[str]] = field(default_factory=dict, compare=False, repr=False)
 
     def patterns(self, lang: str | None) -> tuple[tuple[re.Pattern[str], float], ...]:
         """Terms for a language plus the shared ones; every language when unknown."""
@@ -52,7 +53,7 @@ class Lexicon:
         """One alternation of a language's patterns: it finds a match exactly when one of them does."""
         key = lang if lang in self.terms else ""
         if key not in self.any_term:
-            self.any_term[key] = re.compile("|".join(f"(?:{p.pattern})" for p, _ in self.patterns(lang)) or "(?!)")
+            self.any_term[key] = _alternation(p for p, _ in self.patterns(lang))
         return self.any_term[key]
 
     def has_cue(self, text: str, lang: str | None) -> bool:
@@ -62,11 +63,15 @@ class Lexicon:
     def any_cue(self, lang: str | None) -> re.Pattern[str]:
         """One alternation of the shared cues and a language's (every language's when unknown)."""
         key = lang if lang in self.cues else ""
-        if ("cue", key) not in self.any_term:
+        if key not in self.any_cues:
             keys = ("all", lang) if key else tuple(self.cues)
-            self.any_term[("cue", key)] = re.compile(
-                "|".join(f"(?:{self.cues[k].pattern})" for k in keys if k in self.cues) or "(?!)")
-        return self.any_term[("cue", key)]
+            self.any_cues[key] = _alternation(self.cues[k] for k in keys if k in self.cues)
+        return self.any_cues[key]
+
+
+def _alternation(patterns: Iterable[re.Pattern[str]]) -> re.Pattern[str]:
+    """One pattern that matches where any of these does (never, for none)."""
+    return re.compile("|".join(f"(?:{p.pattern})" for p in patterns) or "(?!)")
 
 
 @lru_cache(maxsize=4)

@@ -102,12 +102,12 @@ class Database:
         """Inside this block, held() keeps its connection for the next held() until it is `keep_s` old: closing
         the last connection checkpoints the file (0.1 s, growing with the file), too dear for every small write
         group of a long job; another process's writer waits at most about that long."""
-        self._keep_s = keep_s
+        outer, self._keep_s = self._keep_s, keep_s
         try:
             yield
         finally:
-            self._keep_s = 0.0
-            if self._kept is not None:
+            self._keep_s = outer  # an inner block leaves the connection to the outer one
+            if not outer and self._kept is not None:
                 con, self._kept = self._kept, None
                 close(con)
 

@@ -32,8 +32,8 @@ WRITE_ITEMS, WRITE_S = 1024, 5.0
 # Pending articles are read a page at a time, so memory stays flat however many wait.
 PAGE = 4096
 # Results are written in small groups: a crash loses at most these (refetched next run). A group is counted
-# in items, not feeds: each write opens the file and checkpoints it when closing (about 0.1 s, more as the
-# file grows), so a 304 or a failure (a one-row health update, cheap to redo) waits for the next group.
+# in items, not feeds: each write is a transaction (and, every KEEP_S, a checkpoint of the file), so a 304 or a
+# failure (a one-row health update, cheap to redo) waits for the next group.
 FLUSH_ITEMS, FLUSH_S = 1000, 2.0
 
 

@@ -113,6 +113,10 @@ def test_kept_shares_one_connection_between_write_groups_for_a_while(db: Databas
             pass
         with db.held(), db.connect() as second:
             assert second is first  # not closed (and checkpointed) between the groups
+        with db.kept(keep_s=60.0), db.held(), db.connect() as inner:
+            assert inner is first
+        with db.held(), db.connect() as after_inner:
+            assert after_inner is first  # an inner block leaves the connection to the outer one
         articles.insert_articles(db, [_article(1)], None)
         with pytest.raises(StoreError, match="kept"):
             db.compact()
