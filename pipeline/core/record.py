@@ -5,12 +5,17 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 
 def sha1(text: str) -> str:
     """Hex SHA-1 of a string (ids, not security)."""
     return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+
+# An article's id is asked for a dozen times as it is stored and classified: hash each URL once.
+_url_id = lru_cache(maxsize=1 << 14)(sha1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,7 +138,7 @@ class Article:
     @property
     def id(self) -> str:
         """Stable id: hash of the canonical URL."""
-        return sha1(self.url)
+        return _url_id(self.url)
 
     @property
     def content_hash(self) -> str:

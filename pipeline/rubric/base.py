@@ -17,6 +17,11 @@ QUOTED = re.compile("\"[^\"\n]+\"|“[^”\n]+”|«[^»\n]+»|‘(?:[^’\n]|�
 # Quotations that carry a voice (no single quotes: too often apostrophes or scare quotes).
 VOICE = re.compile("\"[^\"\n]{2,}\"|“[^”\n]{2,}”|«[^»\n]{2,}»|„[^“”\n]{2,}[“”]")
 
+# Named groups (dropped in a union of patterns) and back-references (which forbid one).
+_NAMED = re.compile(r"\(\?P<\w+>")
+_BACKREF = re.compile(r"\(\?P=|\\\d")
+_UNIONS: dict[tuple[int, ...], tuple[tuple[Term, ...], re.Pattern[str] | None]] = {}
+
 
 @dataclass(frozen=True, slots=True)
 class Field:
@@ -66,6 +71,9 @@ def terms(lexicons: Mapping[str, Lexicon], langs: tuple[str, ...], group: str) -
 
 def found(entries: list[Term], text: str) -> bool:
     """Whether any term matches the text."""
+    union = _union(entries) if len(entries) > 1 else None
+    if union is not None:
+        return union.search(text) is not None
     return any(t.pattern.search(text) for t in entries)
 
 
@@ -82,11 +90,37 @@ def is_critique(f: Field, start: int, end: int, ctx: Ctx) -> bool:
 
 def hits(entries: list[Term], f: Field, lo: int, hi: int, ctx: Ctx) -> Iterator[tuple[Span, Term]]:
     """Uncritical matches of the terms in f.folded[lo:hi], as spans of the original text."""
+    union = _union(entries) if len(entries) > 1 else None
+    if union is not None and not union.search(f.folded, lo, hi):
+        return
     for term in entries:
         for m in term.pattern.finditer(f.folded, lo, hi):
             start, end = m.span("term") if "term" in term.pattern.groupindex else m.span()
             if end > start and not is_critique(f, start, end, ctx):
                 yield Span(start, end, f.text[start:end], term.id, f.name), term
+
+
+def _union(entries: list[Term]) -> re.Pattern[str] | None:
+    """One alternation of the entries' patterns, which rules a text out in one pass where most texts hold
+    none of them; None where the patterns cannot be joined (back-references, inline flags)."""
+    key = tuple(map(id, entries))
+    known = _UNIONS.get(key)
+    if known is None:
+        if len(_UNIONS) >= 4096:
+            _UNIONS.clear()
+        # The entries are kept beside their union so that their ids cannot be reused by other terms.
+        known = _UNIONS[key] = (tuple(entries), _joined([t.pattern.pattern for t in entries]))
+    return known[1]
+
+
+def _joined(sources: list[str]) -> re.Pattern[str] | None:
+    """The patterns as one alternation without named groups, or None."""
+    if any(_BACKREF.search(p) for p in sources):
+        return None
+    try:
+        return re.compile("|".join(f"(?:{_NAMED.sub('(?:', p)})" for p in sources))
+    except re.error:  # inline global flags that hold for one pattern only
+        return None
 
 
 def dedupe(found_hits: list[tuple[Span, Term]]) -> list[tuple[Span, Term]]:

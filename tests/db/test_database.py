@@ -201,3 +201,9 @@ def test_backup_while_another_process_writes(db: Database, tmp_path: Path) -> No
     copied = results.counts(Database(target))["articles"]
     assert copied % 10 == 0  # whole transactions only
     assert results.counts(Database(db.path))["articles"] == 300
+
+
+def test_write_connections_checkpoint_on_a_larger_log(db: Database) -> None:
+    with db.connect() as con:
+        setting = con.execute("SELECT current_setting('checkpoint_threshold')").fetchone()
+    assert setting == ("244.1 MiB",)  # 256 MB, where DuckDB's default is 16 MB
