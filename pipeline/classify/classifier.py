@@ -14,6 +14,7 @@ from models.relevance import lexicon as relevance
 from models.relevance.model import RelevanceModel
 from pipeline.core import language
 from pipeline.core.config import Settings
+from pipeline.core.memory import release_freed
 from pipeline.core.record import Article
 from pipeline.misinfo.matcher import ClaimMatcher, load_claims, match_articles
 
@@ -61,8 +62,11 @@ def classify_batch(articles: Sequence[Article], clf: Classifier, gate: float | N
                    fallbacks: dict[str, str | None] | None = None) -> list[Article]:
     """Every article gets language and relevance; those at or above `gate` (all if None) the rest."""
     memo = getattr(clf.relevance_model.encoder, "memo", None) if clf.relevance_model is not None else None
-    with memo() if memo is not None else contextlib.nullcontext():  # one embedding pass for both stages
-        return _classify(articles, clf, gate, fallbacks)
+    try:
+        with memo() if memo is not None else contextlib.nullcontext():  # one embedding pass for both stages
+            return _classify(articles, clf, gate, fallbacks)
+    finally:
+        release_freed()  # every caller's batches (job steps, flow chunks, Dask workers) free their pages
 
 
 def _classify(articles: Sequence[Article], clf: Classifier, gate: float | None,

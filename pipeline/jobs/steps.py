@@ -13,7 +13,6 @@ from pipeline.award.report import write_report
 from pipeline.classify.classifier import Classifier, classify_batch
 from pipeline.core.config import Settings
 from pipeline.core.errors import ConfigError
-from pipeline.core.memory import release_freed
 from pipeline.core.outlets import Feed
 from pipeline.core.record import Article
 from pipeline.db import articles as articles_db
@@ -170,7 +169,6 @@ def _classify_page(db: Database, page: Sequence[Article], clf: Classifier, gate:
     written = time.monotonic()
     for start in range(0, len(page), BATCH):
         done += classify_batch(page[start:start + BATCH], clf, gate, fallbacks)
-        release_freed()
         if len(done) >= WRITE_ITEMS or time.monotonic() - written >= WRITE_S or start + BATCH >= len(page):
             clf = _store_classified(db, done, clf, gate)
             done, written = [], time.monotonic()
