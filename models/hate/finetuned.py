@@ -160,8 +160,7 @@ def read_meta(folder: Path) -> dict[str, Any]:
 
 def load_finetuned(folder: Path, base: Path | None = None, device: str = "cpu") -> tuple[Any, Any, dict[str, Any]]:
     """A saved fine-tuned classifier: the base encoder rebuilt, trained weights put back; with its tokenizer."""
-    from transformers import AutoTokenizer
-
+    from models.encoders.compact_tokenizer import load_tokenizer
     from models.encoders.e5 import e5_folder
 
     meta = read_meta(folder)
@@ -171,7 +170,7 @@ def load_finetuned(folder: Path, base: Path | None = None, device: str = "cpu") 
     heads = tuple(h for h in config["heads"] if h in HEADS)
     model = build_classifier(base, heads, int(config["freeze_layers"]))
     load_trainable(model, folder / WEIGHTS_FILE)
-    return model.to(device).eval(), AutoTokenizer.from_pretrained(base), meta
+    return model.to(device).eval(), load_tokenizer(base), meta
 
 
 def check_base(meta: dict[str, Any], base: Path) -> None:

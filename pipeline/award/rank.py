@@ -7,6 +7,7 @@ costs the same for 1,000 or 10 million articles once they are aggregated."""
 from __future__ import annotations
 
 import json
+from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
 
@@ -185,8 +186,11 @@ def assign_ranks(lines: list[OutletScore], key: str = "score") -> list[OutletSco
 
     ranked = sorted((ln for ln in lines if getattr(ln, key) is not None and ln.status == "ranked"),
                     key=lambda ln: (-value(ln), ln.outlet))
-    out = [replace(ln, rank=1 + sum(1 for o in ranked if value(o) > value(ln))) for ln in ranked]
-    return out + sorted((ln for ln in lines if ln not in ranked), key=lambda ln: ln.outlet)
+    # Sorted and bisected, not counted pair by pair: 1,000 outlets took 1.2 s.
+    lower = sorted(-value(o) for o in ranked)  # an outlet's rank is 1 + the number of higher values
+    out = [replace(ln, rank=1 + bisect_left(lower, -value(ln))) for ln in ranked]
+    chosen = {id(ln) for ln in ranked}
+    return out + sorted((ln for ln in lines if id(ln) not in chosen), key=lambda ln: ln.outlet)
 
 
 def snapshot_of(year: int, rows: Sequence[ScoredRow], ranking: Sequence[OutletScore], rubric_version: str,

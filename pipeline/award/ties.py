@@ -3,6 +3,7 @@ bootstrap resamples in which each outlet comes first, changes with their interva
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
@@ -22,13 +23,14 @@ def with_uncertainty(lines: Sequence[OutletScore], draws: Draws, key: str = "sco
     low, high = BOUNDS[key]
     ranked = [ln for ln in lines if ln.rank is not None]
     first = first_shares({ln.outlet_id: draws[ln.outlet_id] for ln in ranked if ln.outlet_id in draws})
+    lows, highs = sorted(getattr(o, low) for o in ranked), sorted(getattr(o, high) for o in ranked)
     out = []
     for ln in lines:
         if ln.rank is None:
             out.append(ln)
             continue
-        above = sum(1 for o in ranked if getattr(o, low) > getattr(ln, high))
-        below = sum(1 for o in ranked if getattr(o, high) < getattr(ln, low))
+        above = len(lows) - bisect_right(lows, getattr(ln, high))  # intervals wholly above this one
+        below = bisect_left(highs, getattr(ln, low))  # and wholly below
         out.append(replace(ln, rank_low=min(1 + above, ln.rank), rank_high=max(len(ranked) - below, ln.rank),
                            p_first=first.get(ln.outlet_id)))
     return out

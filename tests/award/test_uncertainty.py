@@ -7,12 +7,15 @@ from __future__ import annotations
 import csv
 import io
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from pipeline.award.rank import OutletScore
+from pipeline.award.rank import OutletScore, assign_ranks
 from pipeline.award.report import CSV_COLUMNS
 from pipeline.award.ties import first_shares, rank_label, tie_sentences, with_uncertainty
 from pipeline.db.database import Database
@@ -34,6 +37,24 @@ def test_rank_ranges_follow_overlapping_intervals() -> None:
     words = tie_sentences([vars_of(ln) for ln in out.values()], {k: k.title() for k in "abcde"})
     assert words[0].startswith("No outlet is first beyond the uncertainty")
     assert "The data cannot tell apart A, B, C and D" in words[1] and "ranks 1–4" in words[1]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 40), st.integers(0, 30), st.booleans()), max_size=30))
+def test_ranks_and_ranges_match_the_pairwise_definitions(rows: list[tuple[int, int, bool]]) -> None:
+    # tenths on a coarse grid, so that ties and touching intervals are common; some lines are not ranked
+    lines = [replace(line(f"o{i}", 0, s / 2, s / 2 - w / 10, s / 2 + w / 10), status="ranked" if ok else "no data")
+             for i, (s, w, ok) in enumerate(rows)]
+    ranked = assign_ranks(lines)
+    scores = [ln.score for ln in lines if ln.status == "ranked"]
+    assert [ln.rank for ln in ranked if ln.status == "ranked"] == [1 + sum(o > ln.score for o in scores)
+                                                                   for ln in ranked if ln.status == "ranked"]
+    assert sorted(id(ln) for ln in lines if ln.status != "ranked") == sorted(id(ln) for ln in ranked[len(scores):])
+    kept = [ln for ln in ranked if ln.status == "ranked"]
+    for ln in with_uncertainty(kept, {}):
+        above = sum(1 for o in kept if o.ci_low > ln.ci_high)
+        below = sum(1 for o in kept if o.ci_high < ln.ci_low)
+        assert (ln.rank_low, ln.rank_high) == (min(1 + above, ln.rank), max(len(kept) - below, ln.rank))
 
 
 def vars_of(ln: OutletScore) -> dict:

@@ -253,6 +253,8 @@ def test_candidates_and_len() -> None:
 def test_candidates_are_the_keys_sharing_a_band_before_and_after_a_merge(merge_at: int,
                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(dedup, "_MERGE_AT", merge_at)  # 7: the sorted arrays are rebuilt many times
+    for name, value in (("_BLOCK_BITS", 2), ("_BLOCK_ROWS", 4), ("_ROW_MASK", 3)):  # 12 blocks of signatures
+        monkeypatch.setattr(dedup, name, value)
     rng = random.Random(3)
     words = [f"w{i}" for i in range(60)]
     base = [" ".join(rng.choices(words, k=40)) for _ in range(12)]
@@ -270,6 +272,26 @@ def test_candidates_are_the_keys_sharing_a_band_before_and_after_a_merge(merge_a
         shared += len(expected) > 1
     assert shared > 12  # near copies share bands, not only each text with itself
     assert [np.array_equal(index.signature(f"k{i}"), sig) for i, sig in enumerate(sigs)] == [True] * len(sigs)
+
+
+@pytest.mark.parametrize("merge_at", [7, 1 << 17])
+def test_batched_add_nearest_matches_one_at_a_time(merge_at: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(dedup, "_MERGE_AT", merge_at)  # 7: merges fall inside batches, deferred to their end
+    rng = random.Random(5)
+    words = [f"w{i}" for i in range(50)]
+    base = [" ".join(rng.choices(words, k=30)) for _ in range(10)]
+    texts = [b if rng.random() < 0.3 else " ".join(w if rng.random() > 0.03 else rng.choice(words) for w in b.split())
+             for b in base for _ in range(6)] + ["", "   "]
+    rng.shuffle(texts)
+    items = [(f"k{i}", HASHER.signature(t)) for i, t in enumerate(texts)]
+    one = NearDupIndex()
+    expected = [one.add_nearest(key, sig, 0.6) for key, sig in items]
+    many = NearDupIndex()
+    got = [m for start in range(0, len(items), 13) for m in many.add_nearest_many(items[start:start + 13], 0.6)]
+    assert got == expected and sum(m is not None for m in got) > 30
+    assert many.candidates(items[0][1]) == one.candidates(items[0][1])
+    with pytest.raises(ValueError, match="shape"):
+        many.add_nearest_many([("bad", np.zeros(3, dtype=np.uint64))], 0.6)
 
 
 # --- properties -----------------------------------------------------------------------------------------------
