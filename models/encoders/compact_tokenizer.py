@@ -72,22 +72,25 @@ class CompactTokenizer:
         norm = self._normalizer
         return all(covered(norm.normalize_str(t) if norm is not None else t) for t in texts)
 
-    def __call__(self, texts: Sequence[str], **kwargs: Any) -> Any:
-        """The encoding of a batch, with ids of the full vocabulary."""
-        texts = [texts] if isinstance(texts, str) else list(texts)
-        if not self.covers(texts):
+    def __call__(self, texts: str | Sequence[str], **kwargs: Any) -> Any:
+        """The encoding of a text or a batch, with ids of the full vocabulary."""
+        if not self.covers([texts] if isinstance(texts, str) else texts):
             return self.full(texts, **kwargs)
         enc = self._small(texts, **kwargs)
-        ids = enc["input_ids"]
+        enc["input_ids"] = self._mapped(enc["input_ids"])
+        return enc
+
+    def _mapped(self, ids: Any) -> Any:
+        """Compact ids as full ones, in the form they came in (tensor, array, list of rows or one row)."""
         if isinstance(ids, np.ndarray):
-            enc["input_ids"] = self._ids[ids]
-        elif hasattr(ids, "numpy"):  # a torch tensor: mapped on the CPU, put back where it was
+            return self._ids[ids]
+        if hasattr(ids, "numpy"):  # a torch tensor: mapped on the CPU, put back where it was
             import torch
 
-            enc["input_ids"] = torch.from_numpy(self._ids[ids.cpu().numpy()]).to(ids.device)
-        else:
-            enc["input_ids"] = [self._ids[np.asarray(row, dtype=np.int64)].tolist() for row in ids]
-        return enc
+            return torch.from_numpy(self._ids[ids.cpu().numpy()]).to(ids.device)
+        if ids and isinstance(ids[0], int):
+            return self._ids[np.asarray(ids, dtype=np.int64)].tolist()
+        return [self._ids[np.asarray(row, dtype=np.int64)].tolist() for row in ids]
 
     @property
     def full(self) -> Any:

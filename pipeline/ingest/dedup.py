@@ -206,9 +206,11 @@ class NearDupIndex:
         if sig.shape != (self.num_perm,):
             raise ValueError(f"signature shape must be ({self.num_perm},), got {sig.shape}")
 
-    def _band_keys(self, sig: Signature) -> Signature:
-        """One 64-bit key per band: its slots times odd constants, summed modulo 2**64, salted with its number."""
-        keys: Signature = (sig.reshape(self.bands, self.rows) * self._mix).sum(axis=1, dtype=np.uint64)
+    def _band_keys(self, sigs: Signature) -> Signature:
+        """One 64-bit key per band of each signature (one, or rows of many): its slots times odd constants,
+        summed modulo 2**64, salted with its number."""
+        shape = (*sigs.shape[:-1], self.bands, self.rows)
+        keys: Signature = (sigs.reshape(shape) * self._mix).sum(axis=-1, dtype=np.uint64)
         return keys ^ self._salt
 
     def _prepared(self, sig: Signature) -> tuple[Signature, Signature]:
@@ -310,7 +312,7 @@ class NearDupIndex:
             self._check(sig)
         own = np.array([sig for _, sig in items], dtype=np.uint64).reshape(len(items), self.num_perm)
         live = own[:, 0] != np.uint64(EMPTY_SLOT) if len(items) else np.zeros(0, dtype=bool)
-        keys = (own.reshape(len(items), self.bands, self.rows) * self._mix).sum(axis=2, dtype=np.uint64) ^ self._salt
+        keys = self._band_keys(own)
         found = self._merged_many(keys[live]) if len(self._hashes) and live.any() else []
         merged = iter(found)
         matches: list[str | None] = []

@@ -60,6 +60,7 @@ def test_lists_and_numpy_come_back_in_full_ids(pair: tuple[CompactTokenizer, obj
     ours = compact(LATIN[:3], padding=True, return_tensors="np")["input_ids"]
     assert np.array_equal(ours, full(LATIN[:3], padding=True, return_tensors="np")["input_ids"])  # type: ignore[operator]
     assert compact._small(LATIN[:3])["input_ids"] != compact(LATIN[:3])["input_ids"], "ids must be mapped back"
+    assert compact(LATIN[1])["input_ids"] == full(LATIN[1])["input_ids"]  # type: ignore[operator]
 
 
 def test_other_scripts_go_to_the_full_vocabulary(folder: Path, pair: tuple[CompactTokenizer, object]) -> None:
