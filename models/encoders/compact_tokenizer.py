@@ -65,7 +65,6 @@ class CompactTokenizer:
             self._small = PreTrainedTokenizerFast(tokenizer_file=str(path), **_config(folder))
         self._normalizer = self._small.backend_tokenizer.normalizer
         self.folder, self._full = folder, None
-        self.pad_token_id = self._small.pad_token_id
 
     def covers(self, texts: Sequence[str]) -> bool:
         """Whether every text, once normalised, is written in characters the compact vocabulary keeps."""

@@ -333,10 +333,7 @@ class NearDupIndex:
 
     def add_nearest(self, key: str, sig: Signature, threshold: float) -> str | None:
         """nearest(), then add() of the same signature: its band keys are made once."""
-        own, band_keys = self._prepared(sig)
-        match = self._best(own, self._sharing(band_keys), threshold)
-        self._insert(key, own, band_keys)
-        return match
+        return self.add_nearest_many([(key, sig)], threshold)[0]
 
     def _best(self, own: Signature, candidates: set[int], threshold: float) -> str | None:
         """The most similar of the candidates at or above threshold, the earliest indexed on a tie."""

@@ -284,8 +284,11 @@ def test_batched_add_nearest_matches_one_at_a_time(merge_at: int, monkeypatch: p
              for b in base for _ in range(6)] + ["", "   "]
     rng.shuffle(texts)
     items = [(f"k{i}", HASHER.signature(t)) for i, t in enumerate(texts)]
-    one = NearDupIndex()
-    expected = [one.add_nearest(key, sig, 0.6) for key, sig in items]
+    one = NearDupIndex()  # one at a time through nearest() and add(), which share no code with the batched path
+    expected = []
+    for key, sig in items:
+        expected.append(one.nearest(sig, 0.6))
+        one.add(key, sig)
     many = NearDupIndex()
     got = [m for start in range(0, len(items), 13) for m in many.add_nearest_many(items[start:start + 13], 0.6)]
     assert got == expected and sum(m is not None for m in got) > 30
