@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from pipeline.cli._util import State, app, echo_err
 from pipeline.core.errors import InputError
+
+if TYPE_CHECKING:
+    from models.relevance.training import Passage
 
 
 def _data_dir() -> Path:
@@ -49,6 +53,9 @@ def eval_relevance(data: Path | None = typer.Option(None, "--data", help="Labell
                                                     "(default: models/relevance/data/test.jsonl)."),
                    gate: float | None = typer.Option(None, "--gate", help="Gate to report (default: the "
                                                      "configured relevance_gate)."),
+                   liar: Path | None = typer.Option(None, "--liar", help="A LIAR folder (valid.tsv, test.tsv): "
+                                                    "measure on its statements instead, the immigration subject "
+                                                    "as the label (a proxy; research use only, never trained on)."),
                    as_json: bool = typer.Option(False, "--json", help="One JSON object on stdout.")) -> None:
     """Relevance precision, recall and F1 per language at the gate, combined and lexicon alone."""
     from models.relevance.model import load_relevance_model
@@ -57,6 +64,19 @@ def eval_relevance(data: Path | None = typer.Option(None, "--data", help="Labell
     gate = State.settings().relevance_gate if gate is None else gate
     if not 0.0 <= gate <= 1.0:
         raise InputError(f"--gate {gate} must be between 0 and 1")
-    passages = load_passages(data or _data_dir() / "test.jsonl")
+    if liar is not None and data is not None:
+        raise InputError("give --data or --liar, not both")
+    passages = liar_passages(liar) if liar is not None else load_passages(data or _data_dir() / "test.jsonl")
     result = evaluate(passages, *score_passages(load_relevance_model(), passages), gate)
     typer.echo(json.dumps(result, indent=2) if as_json else format_table(result))
+
+
+def liar_passages(folder: Path) -> list[Passage]:
+    """LIAR's valid and test statements as labelled passages: about migration when a subject is immigration."""
+    from models.relevance.training import Passage
+    from pipeline.misinfo.liar import SUBJECT, read_split
+
+    rows = [row for split in ("valid", "test") for row in read_split(folder, split)]
+    return [Passage(id=f"liar-{n}", lang="en", label=int(SUBJECT in subjects.split(",")),
+                    kind="liar-immigration" if SUBJECT in subjects.split(",") else "liar-other", text=text)
+            for n, (_, text, subjects) in enumerate(rows, 1)]

@@ -109,6 +109,30 @@ def test_eval_command_reports_each_language(tmp_path: Path) -> None:
     assert table["languages"]["all"]["combined"]["recall"] >= 0.8
 
 
+def _liar_row(n: int, statement: str, subjects: str) -> str:
+    """One LIAR line: 14 tab-separated columns, the label second, the statement third, the subjects fourth."""
+    return "\t".join([f"{n}.json", "half-true", statement, subjects, "someone", "", "", "", "0", "0", "0", "0", "0",
+                      "a debate"])
+
+
+def test_eval_command_measures_on_a_liar_folder_with_the_immigration_subject_as_label(tmp_path: Path) -> None:
+    rows = [("Says the senator voted to cut the number of refugees admitted each year by half.", "immigration"),
+            ("Says border agents deported more people last year than in any year before.", "crime,immigration"),
+            ("The state's roads are rated the worst in the region.", "transportation"),
+            ("Our opponent wants to raise taxes on every family in the state.", "taxes")]
+    (tmp_path / "valid.tsv").write_text(_liar_row(1, *rows[0]) + "\n" + _liar_row(2, *rows[2]) + "\n", "utf-8")
+    (tmp_path / "test.tsv").write_text(_liar_row(3, *rows[1]) + "\n" + _liar_row(4, *rows[3]) + "\n", "utf-8")
+    result = CliRunner().invoke(app, ["eval-relevance", "--liar", str(tmp_path), "--json"])
+    assert result.exit_code == 0, result.output
+    table = json.loads(result.output)
+    assert {k: v["n"] for k, v in table["kinds"].items()} == {"liar-immigration": 2, "liar-other": 2}
+    assert table["languages"]["all"]["lexicon"]["confusion"] == {"tp": 2, "fp": 0, "fn": 0, "tn": 2}
+    both = CliRunner().invoke(app, ["eval-relevance", "--liar", str(tmp_path), "--data", str(tmp_path / "x")])
+    assert both.exit_code != 0 and "not both" in str(both.exception or both.output)
+    missing = CliRunner().invoke(app, ["eval-relevance", "--liar", str(tmp_path / "none")])
+    assert missing.exit_code != 0 and "valid.tsv" in str(missing.exception or missing.output)
+
+
 def test_eval_command_rejects_a_bad_line_with_one_line(tmp_path: Path) -> None:
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"text": "ok", "label": 1}\n{"text": "no label"}\n', encoding="utf-8")
