@@ -63,13 +63,16 @@ def evaluate(rubric: Rubric | None = None, cases: list[dict[str, Any]] | None = 
                       text=case["text"], lang=case["lang"])
         crit = next(c for c in apply_rubric(art, rubric).criteria if c.id == cid)
         got = detect(crit)
-        row = table.setdefault(case["c"], {"n": 0, "tp": 0, "fp": 0, "fn": 0, "tn": 0, "errors": []})
+        row = table.setdefault(case["c"], {"n": 0, "tp": 0, "fp": 0, "fn": 0, "tn": 0, "errors": [], "languages": {}})
+        cell = ("tp" if got else "fn") if case["e"] else ("fp" if got else "tn")
         row["n"] += 1
-        row[("tp" if got else "fn") if case["e"] else ("fp" if got else "tn")] += 1
+        row[cell] += 1
+        counts = row["languages"].setdefault(case["lang"], {"tp": 0, "fp": 0, "fn": 0, "tn": 0})
+        counts[cell] += 1
         if got != case["e"]:
             row["errors"].append({"lang": case["lang"], "tag": case.get("tag"), "expected": case["e"],
                                   "text": case["text"]})
-    for row in table.values():
+    for row in [*table.values(), *(c for r in table.values() for c in r["languages"].values())]:
         row["precision"] = round(row["tp"] / (row["tp"] + row["fp"]), 3) if row["tp"] + row["fp"] else None
         row["recall"] = round(row["tp"] / (row["tp"] + row["fn"]), 3) if row["tp"] + row["fn"] else None
     total = {k: sum(r[k] for r in table.values()) for k in ("n", "tp", "fp", "fn", "tn")}
@@ -81,8 +84,14 @@ def evaluate(rubric: Rubric | None = None, cases: list[dict[str, Any]] | None = 
 def format_table(result: dict[str, Any]) -> str:
     """The result as an aligned table."""
     lines = [f"rubric {result['rubric_version']}: {result['cases']} cases, accuracy {result['accuracy']}",
-             f"{'criterion':<30} {'n':>4} {'precision':>9} {'recall':>7}"]
+             f"{'criterion':<30} {'n':>4} {'precision':>9} {'recall':>7}   per language (P / R)"]
     for cid, r in result["criteria"].items():
-        lines.append(f"{cid:<30} {r['n']:>4} {r['precision'] if r['precision'] is not None else '-':>9} "
-                     f"{r['recall'] if r['recall'] is not None else '-':>7}")
+        langs = "  ".join(f"{lang} {_figure(c['precision'])} / {_figure(c['recall'])}"
+                          for lang, c in sorted(r["languages"].items()))
+        lines.append(f"{cid:<30} {r['n']:>4} {_figure(r['precision']):>9} {_figure(r['recall']):>7}   {langs}")
     return "\n".join(lines)
+
+
+def _figure(value: float | None) -> str:
+    """A rate, or '-' where nothing was counted."""
+    return "-" if value is None else f"{value:.2f}"

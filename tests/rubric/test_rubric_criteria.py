@@ -29,7 +29,7 @@ def crit(rubric: Rubric, cid: str, text: str, lang: str = "en", title: str = "",
 
 
 def test_every_criterion_has_title_description_and_reference(rubric: Rubric) -> None:
-    assert rubric.version == "ilo-rubric-2.1"
+    assert rubric.version == "ilo-rubric-2.2"
     assert {c.id for c in rubric.criteria} >= {"status_mention", "facts_context", "labour_angle", "gender_angle",
                                                "identity_protection", "headline_body"}
     assert all(c.title and c.description and c.reference for c in rubric.criteria)
@@ -183,3 +183,61 @@ def test_bench_rubric_cli() -> None:
     result = CliRunner().invoke(app, ["bench", "rubric"])
     assert result.exit_code == 0, result.output
     assert "terminology" in result.stdout and "precision" in result.stdout
+
+
+def test_bench_rubric_reads_another_cases_file_and_gives_figures_per_language(tmp_path: Path) -> None:
+    cases = tmp_path / "batch.yaml"
+    cases.write_text("cases:\n"
+                     "- {c: terminology, lang: en, e: true, text: \"Police detained two illegal immigrants.\"}\n"
+                     "- {c: terminology, lang: fr, e: true, text: \"Deux clandestins ont été interpellés.\"}\n"
+                     "- {c: terminology, lang: fr, e: false, text: \"Le travail clandestin coûte cher.\"}\n",
+                     encoding="utf-8")
+    result = CliRunner().invoke(app, ["bench", "rubric", "--cases", str(cases), "--json"])
+    assert result.exit_code == 0, result.output
+    row = yaml.safe_load(result.stdout)["criteria"]["terminology"]
+    assert row["n"] == 3 and row["languages"]["fr"]["tn"] == 1 and row["languages"]["en"]["recall"] == 1.0
+    table = CliRunner().invoke(app, ["bench", "rubric", "--cases", str(cases)])
+    assert "3 cases" in table.stdout and "fr 1.00 / 1.00" in table.stdout
+
+
+@pytest.mark.parametrize("text", [
+    "Un menor marroquí no acompañado fue detenido por un hurto en Ceuta.",  # 2.1 read only 'menores'
+    "Un joven paquistaní, condenado por un robo en Badalona.",  # 2.1 read only 'paquistanies'
+    "Detenido un ciudadano rumano por robar en varias viviendas de Castellón.",
+])
+def test_status_mention_spanish_singulars_and_arrests(rubric: Rubric, text: str) -> None:
+    assert crit(rubric, "status_mention", text, "es").score < 1
+
+
+def test_a_boat_skipper_is_a_relevant_mention(rubric: Rubric) -> None:
+    text = "Condenado un patrón de patera argelino por la muerte de cuatro migrantes."
+    c = crit(rubric, "status_mention", text, "es")
+    assert c.score == 1.0 and "relevant" in c.explanation
+
+
+@pytest.mark.parametrize("text, lang, flagged", [
+    ("Describing refugees as a \"flood\" turns people into a natural disaster, the guide warns.", "en", False),
+    ("The MP was describing a flood of migrants at the rally.", "en", True),  # not quoted: used, not mentioned
+    ("Hablar de «avalancha» de personas migrantes las convierte en una catástrofe, advierte la guía.", "es", False),
+    ("El diputado habló de una avalancha de inmigrantes en la frontera.", "es", True),
+])
+def test_a_quoted_metaphor_after_describing_or_hablar_de_is_a_mention(rubric: Rubric, text: str, lang: str,
+                                                                       flagged: bool) -> None:
+    assert (crit(rubric, "dehumanising", text, lang).score < 1) is flagged
+
+
+@pytest.mark.parametrize("text, lang, migrant", [
+    ("\"We were told we would earn £500 a week,\" said Tomasz, a Polish warehouse worker.", "en", True),
+    ("\"The numbers are falling,\" a Polish border guard said at the crossing.", "en", False),
+    ("« Je veux juste travailler », explique Mamadou, arrivé du Mali en 2019.", "fr", True),
+    ("« Le dispositif sera renforcé », a indiqué le préfet, arrivé de Lyon en septembre.", "fr", False),
+    ("«Llevo tres años esperando los papeles», dice Yaneth, cuidadora colombiana en Bilbao.", "es", True),
+    ("«Vine a trabajar», dice Óscar, llegado de Honduras hace dos años.", "es", True),
+    # a nationality alone is not a migrant: the lorry driver of a smuggling story
+    ("« Je ne savais rien », affirme le chauffeur, un Roumain de 44 ans.", "fr", False),
+    ("«No sabía nada», dijo el conductor, un rumano de 40 años.", "es", False),
+])
+def test_a_speaker_named_by_nationality_and_trade_or_origin_is_a_migrant(rubric: Rubric, text: str, lang: str,
+                                                                          migrant: bool) -> None:
+    c = crit(rubric, "migrant_voices", text, lang)
+    assert any(s.label.startswith("quote:migrant") for s in c.evidence) is migrant, c.evidence
