@@ -41,6 +41,7 @@ from pipeline.sample.server import sample_items
     ("Die Kommunen fordern mehr Geld für die Unterbringung von Geflüchteten.", "de", "Geflüchteten"),
     ("Die Regelung zur Fachkräfteeinwanderung tritt im März in Kraft.", "de", "Fachkräfteeinwanderung"),
     ("Die Zahl der Einbürgerungen stieg im Landkreis deutlich.", "de", "Einbürgerungen"),
+    ("«Fuera el invasor», decía la pintada del polideportivo.", "es", "invasor"),  # `invasores?` missed it
 ])
 def test_inflected_forms_match_through_their_lemma(text: str, lang: str, word: str) -> None:
     hits = [span.text for span, _ in relevance_hits(text, lang, load_lexicon())]
@@ -134,3 +135,12 @@ def test_one_cue_alternation_finds_what_the_per_language_cues_find() -> None:
             assert lex.has_cue(text, lang) == expected, (lang, text[:80])
             found += expected
     assert found > 50  # cues found as well as missed are compared
+
+
+@pytest.mark.parametrize("text", ["fuera el invasor", "fuera los invasores", "un senegales detenido",
+                                  "dos senegaleses detenidos"])
+def test_hate_lexicon_names_migrants_in_spanish_singulars_and_plurals(text: str) -> None:
+    from models.features import load_hate_lexicon
+
+    groups = {group for group, pattern in load_hate_lexicon().targets if pattern.search(text)}
+    assert groups & {"migrants", "nationality_ethnicity"}, groups
