@@ -43,8 +43,9 @@ def bench_rank(quick: bool = typer.Option(False, "--quick", help="100k and 1M ro
 def bench_rubric(as_json: bool = typer.Option(False, "--json", help="One JSON object on stdout."),
                  errors: bool = typer.Option(False, "--errors",
                                              help="List the cases each criterion gets wrong."),
-                 cases: Path | None = typer.Option(None, "--cases", help="A YAML file of labelled cases (default: "
-                                                   "benchmarks/rubric/cases.yaml; heldout.yaml: the held-out batch).")
+                 cases: Path | None = typer.Option(None, "--cases", help="A YAML file of labelled cases "
+                                                   "(default: benchmarks/rubric/cases.yaml; the held-out "
+                                                   "batches are heldout*.yaml there).")
                  ) -> None:
     """Precision and recall of each rubric criterion on the labelled EN/FR/ES passages."""
     from benchmarks.rubric_eval import evaluate, format_table, load_cases

@@ -77,6 +77,9 @@ def liar_passages(folder: Path) -> list[Passage]:
     from pipeline.misinfo.liar import SUBJECT, read_split
 
     rows = [row for split in ("valid", "test") for row in read_split(folder, split)]
-    return [Passage(id=f"liar-{n}", lang="en", label=int(SUBJECT in subjects.split(",")),
-                    kind="liar-immigration" if SUBJECT in subjects.split(",") else "liar-other", text=text)
-            for n, (_, text, subjects) in enumerate(rows, 1)]
+    out = []
+    for n, (_, text, subjects) in enumerate(rows, 1):
+        about = SUBJECT in subjects.split(",")
+        out.append(Passage(id=f"liar-{n}", lang="en", label=int(about),
+                           kind="liar-immigration" if about else "liar-other", text=text))
+    return out
