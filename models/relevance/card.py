@@ -43,6 +43,10 @@ def model_card(meta: dict[str, Any]) -> str:
         "- DE and IT have few training passages; their figures rest on 20 test passages each.",
         "- In the default cascade the head reads only items with a lexicon hit or one of the lexicon's cues:",
         "  an implicit reference with neither is never read (README, Migration relevance).",
+        "- Political and foreign-affairs statements that reach the head through a cue (a country, 'benefits',",
+        "  'claims') are mostly passed (README, Migration relevance, 'Across datasets'). Measure it with",
+        "  `xenowatch eval-relevance --liar DIR` (LIAR's statements, the immigration subject as the label) and",
+        "  `--data models/relevance/data/politics.jsonl`, against the lexicon alone in the same table.",
     ]
     return "\n".join(lines) + "\n"
 
