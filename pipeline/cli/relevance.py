@@ -74,12 +74,9 @@ def eval_relevance(data: Path | None = typer.Option(None, "--data", help="Labell
 def liar_passages(folder: Path) -> list[Passage]:
     """LIAR's valid and test statements as labelled passages: about migration when a subject is immigration."""
     from models.relevance.training import Passage
-    from pipeline.misinfo.liar import SUBJECT, read_split
+    from pipeline.misinfo.liar import is_on_subject, read_split
 
     rows = [row for split in ("valid", "test") for row in read_split(folder, split)]
-    out = []
-    for n, (_, text, subjects) in enumerate(rows, 1):
-        about = SUBJECT in subjects.split(",")
-        out.append(Passage(id=f"liar-{n}", lang="en", label=int(about),
-                           kind="liar-immigration" if about else "liar-other", text=text))
-    return out
+    about = [is_on_subject(row) for row in rows]
+    return [Passage(id=f"liar-{n}", lang="en", label=int(on), kind="liar-immigration" if on else "liar-other",
+                    text=row[1]) for n, (row, on) in enumerate(zip(rows, about, strict=True), 1)]

@@ -277,7 +277,7 @@ class NearDupIndex:
         if not len(band_keys):
             return found
         if len(self._hashes):
-            self._merged_sharing(band_keys, found)
+            found.update(*self._merged_many(band_keys[None, :]))
         self._recent_sharing(band_keys, found)
         return found
 
@@ -286,10 +286,6 @@ class NearDupIndex:
         for key in self._recent.keys() & band_keys.tolist():
             found.add(self._recent[key])
             found.update(self._more.get(key, ()))
-
-    def _merged_sharing(self, band_keys: Signature, found: set[int]) -> None:
-        """Add the merged positions in any of these buckets to `found`."""
-        found.update(*self._merged_many(band_keys[None, :]))
 
     def _merged_many(self, band_keys: Signature) -> list[set[int]]:
         """For each row of band keys (n, bands), the merged positions in any of its buckets."""

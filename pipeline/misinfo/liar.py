@@ -41,7 +41,12 @@ def read_split(folder: Path, name: str) -> list[Row]:
 
 def on_subject(rows: Sequence[Row]) -> list[Row]:
     """The rows whose subjects include immigration."""
-    return [r for r in rows if SUBJECT in r[2].split(",")]
+    return [r for r in rows if is_on_subject(r)]
+
+
+def is_on_subject(row: Row) -> bool:
+    """Whether a row's subjects include immigration."""
+    return SUBJECT in row[2].split(",")
 
 
 def _accuracy(pred: Sequence[str], gold: Sequence[str]) -> dict[str, Any]:
