@@ -83,11 +83,16 @@ def children(toks: tuple[Token, ...], i: int) -> list[Token]:
 
 
 def linked(toks: tuple[Token, ...], i: int) -> list[Token]:
-    """The words a metaphor is said of: a verb's subjects; a noun's head when it modifies one ('flood
-    waters'), its 'of'/'de' complements and its compound modifiers ('migrant wave')."""
+    """The words a metaphor is said of: a verb's subjects (a passive verb's 'by'/'with' complements); a noun's
+    head when it modifies one ('flood waters'), its 'of'/'de' complements and its compound modifiers ('migrant
+    wave')."""
     tok = toks[i]
     if tok.pos in ("VERB", "AUX"):
-        return [c for c in children(toks, i) if c.dep.startswith("nsubj")]
+        kids = children(toks, i)
+        if any(c.dep == "nsubjpass" for c in kids):  # 'the camp was flooded (with X / by X)': X, not the camp
+            return [g for c in kids if c.dep == "agent" or (c.dep == "prep" and c.lemma == "with")
+                    for g in children(toks, c.i) if g.dep == "pobj"]
+        return [c for c in kids if c.dep.startswith("nsubj")]
     out = [toks[tok.head]] if tok.dep == "compound" and 0 <= tok.head < len(toks) else []
     for c in children(toks, i):
         if c.dep in ("compound", "nmod", "amod"):

@@ -29,7 +29,7 @@ def crit(rubric: Rubric, cid: str, text: str, lang: str = "en", title: str = "",
 
 
 def test_every_criterion_has_title_description_and_reference(rubric: Rubric) -> None:
-    assert rubric.version == "ilo-rubric-2.2"
+    assert rubric.version == "ilo-rubric-2.3"
     assert {c.id for c in rubric.criteria} >= {"status_mention", "facts_context", "labour_angle", "gender_angle",
                                                "identity_protection", "headline_body"}
     assert all(c.title and c.description and c.reference for c in rubric.criteria)
@@ -220,9 +220,15 @@ def test_a_boat_skipper_is_a_relevant_mention(rubric: Rubric) -> None:
     ("The MP was describing a flood of migrants at the rally.", "en", True),  # not quoted: used, not mentioned
     ("Hablar de «avalancha» de personas migrantes las convierte en una catástrofe, advierte la guía.", "es", False),
     ("El diputado habló de una avalancha de inmigrantes en la frontera.", "es", True),
+    # 2.3: human tides, heat waves, and a passive flood said of its 'with' / 'by' complement
+    ("Une marée humaine de migrants déferle sur l'Europe, selon l'affiche.", "fr", True),
+    ("Una oleada de calor azota el campamento de refugiados.", "es", False),
+    ("Una oleada de migrantes llega cada noche a Almería, según el tertuliano.", "es", True),
+    ("The migrant shelter was flooded when the river burst its banks.", "en", False),  # passive: said of the river
+    ("The town was flooded with migrants, the leaflet claimed.", "en", True),
 ])
-def test_a_quoted_metaphor_after_describing_or_hablar_de_is_a_mention(rubric: Rubric, text: str, lang: str,
-                                                                       flagged: bool) -> None:
+def test_quoted_metaphors_human_tides_heat_waves_and_passive_floods(rubric: Rubric, text: str, lang: str,
+                                                                     flagged: bool) -> None:
     assert (crit(rubric, "dehumanising", text, lang).score < 1) is flagged
 
 
@@ -236,8 +242,27 @@ def test_a_quoted_metaphor_after_describing_or_hablar_de_is_a_mention(rubric: Ru
     # a nationality alone is not a migrant: the lorry driver of a smuggling story
     ("« Je ne savais rien », affirme le chauffeur, un Roumain de 44 ans.", "fr", False),
     ("«No sabía nada», dijo el conductor, un rumano de 40 años.", "es", False),
+    # 2.3: their own journey inside the quote, a trade two words from the nationality, a city of departure
+    ("\"I fled from Khartoum with nothing,\" Adam told the inquiry.", "en", True),
+    ("\"I crossed the finish line in tears,\" said the marathon winner.", "en", False),
+    ("\"We came to Britain from Leeds,\" joked the comedian.", "en", True),  # a journey to a country counts
+    ("\"The boss kept our passports,\" said a Nepali security guard.", "en", True),
+    ("« On nous paie quatre euros de l'heure », témoigne Ana, ouvrière agricole roumaine.", "fr", True),
+    ("« J'ai laissé mes enfants au pays », confie Fatou, arrivée de Dakar il y a trois ans.", "fr", True),
+    ("« Nous avons traversé la ville à vélo », racontent les deux retraités.", "fr", False),
+    ("«Vine en cayuco desde Dakar con diecisiete años», recuerda Ousmane.", "es", True),
+    ("«Llegamos de Sevilla en tren para ver el partido», contaron los aficionados.", "es", False),
+    ("«Trabajamos sin contrato», denuncia Rosa, empleada del hogar nicaragüense.", "es", True),
 ])
-def test_a_speaker_named_by_nationality_and_trade_or_origin_is_a_migrant(rubric: Rubric, text: str, lang: str,
-                                                                          migrant: bool) -> None:
+def test_a_speaker_named_by_nationality_and_trade_or_origin_or_telling_their_journey_is_a_migrant(
+        rubric: Rubric, text: str, lang: str, migrant: bool) -> None:
     c = crit(rubric, "migrant_voices", text, lang)
     assert any(s.label.startswith("quote:migrant") for s in c.evidence) is migrant, c.evidence
+
+
+@pytest.mark.parametrize("text, lang", [
+    ("Detenido un marroquí por robar en un supermercado de Ceuta.", "es"),  # 2.2 needed an age ("de 23 años")
+    ("Un Marocain a été interpellé pour vol à Nice.", "fr"),
+])
+def test_a_nationality_used_as_a_noun_is_a_status_mention(rubric: Rubric, text: str, lang: str) -> None:
+    assert crit(rubric, "status_mention", text, lang).score < 1
