@@ -226,6 +226,9 @@ def test_a_boat_skipper_is_a_relevant_mention(rubric: Rubric) -> None:
     ("Una oleada de migrantes llega cada noche a Almería, según el tertuliano.", "es", True),
     ("The migrant shelter was flooded when the river burst its banks.", "en", False),  # passive: said of the river
     ("The town was flooded with migrants, the leaflet claimed.", "en", True),
+    ("A wave of heat hit the migrant camp.", "en", False),
+    ("Una avalancha de subsaharianos intentó saltar la valla.", "es", True),  # people named by region
+    ("El diputado alertó de una invasión de menas en Ceuta.", "es", True),
 ])
 def test_quoted_metaphors_human_tides_heat_waves_and_passive_floods(rubric: Rubric, text: str, lang: str,
                                                                      flagged: bool) -> None:
@@ -253,6 +256,8 @@ def test_quoted_metaphors_human_tides_heat_waves_and_passive_floods(rubric: Rubr
     ("«Vine en cayuco desde Dakar con diecisiete años», recuerda Ousmane.", "es", True),
     ("«Llegamos de Sevilla en tren para ver el partido», contaron los aficionados.", "es", False),
     ("«Trabajamos sin contrato», denuncia Rosa, empleada del hogar nicaragüense.", "es", True),
+    ("\"I want my son to go to school here,\" said Fatima, who sought asylum after fleeing Sudan.", "en", True),
+    ("\"We fled the building when the alarm went off,\" said a hotel guest.", "en", False),
 ])
 def test_a_speaker_named_by_nationality_and_trade_or_origin_or_telling_their_journey_is_a_migrant(
         rubric: Rubric, text: str, lang: str, migrant: bool) -> None:
@@ -260,9 +265,14 @@ def test_a_speaker_named_by_nationality_and_trade_or_origin_or_telling_their_jou
     assert any(s.label.startswith("quote:migrant") for s in c.evidence) is migrant, c.evidence
 
 
-@pytest.mark.parametrize("text, lang", [
-    ("Detenido un marroquí por robar en un supermercado de Ceuta.", "es"),  # 2.2 needed an age ("de 23 años")
-    ("Un Marocain a été interpellé pour vol à Nice.", "fr"),
+@pytest.mark.parametrize("cid, text, lang, flagged", [
+    ("status_mention", "Detenido un marroquí por robar en un supermercado de Ceuta.", "es", True),  # 2.2: an age
+    ("status_mention", "Un Marocain a été interpellé pour vol à Nice.", "fr", True),
+    ("terminology", "The columnist wants every illegal deported before Christmas.", "en", True),  # a singular noun
+    ("terminology", "Every illegal download costs the music industry money.", "en", False),
+    ("terminology", "Interceptada una patera con treinta ilegales a bordo.", "es", True),  # a number word
+    ("terminology", "Vingt illégaux ont été interpellés sur l'autoroute.", "fr", True),
 ])
-def test_a_nationality_used_as_a_noun_is_a_status_mention(rubric: Rubric, text: str, lang: str) -> None:
-    assert crit(rubric, "status_mention", text, lang).score < 1
+def test_nouns_for_people_in_crime_reports_and_terminology(rubric: Rubric, cid: str, text: str, lang: str,
+                                                          flagged: bool) -> None:
+    assert (crit(rubric, cid, text, lang).score < 1) is flagged
