@@ -44,6 +44,8 @@ KINDS: dict[str, _Kind] = {
     "misinformation_flag": _Kind((), ("pass", "fail"), ("penalty",)),
 }
 CRITIQUE_GROUPS = ("cues", "negations")
+SET_REF = re.compile(r"<<(\w+)>>")  # a pattern names a shared list of the file's `sets` (one per language)
+Sets = Mapping[str, str]
 TEMPLATE_FIELDS = ("reference", "terms", "suggestions", "severity", "target", "score", "count",
                    "claims", "found", "missing")
 
@@ -104,13 +106,14 @@ def load_rubric(path: Path | None = None) -> Rubric:
     _need(isinstance(langs, list) and bool(langs) and all(isinstance(x, str) for x in langs),
           f"{where}: 'languages' must be a list of language codes, e.g. [en, fr, es]")
     _need(isinstance(items, list) and bool(items), f"{where}: 'criteria' must be a non-empty list")
-    criteria = tuple(_criterion_spec(item, where, tuple(langs)) for item in items)
+    sets = _sets(raw.get("sets"), where, tuple(langs))
+    criteria = tuple(_criterion_spec(item, where, tuple(langs), sets) for item in items)
     ids = [c.id for c in criteria]
     for cid in ids:
         _need(ids.count(cid) == 1, f"{where}: criterion '{cid}' is listed more than once")
     _need(sum(c.weight for c in criteria) > 0, f"{where}: criterion weights sum to 0; give at "
           "least one of: " + ", ".join(ids) + " a weight > 0")
-    critique = _lexicons(raw.get("critique"), f"{where}: critique", tuple(langs), CRITIQUE_GROUPS)
+    critique = _lexicons(raw.get("critique"), f"{where}: critique", tuple(langs), CRITIQUE_GROUPS, sets)
     return Rubric(str(version), tuple(langs), criteria,
                   {lang: _anchor_negations(lex) for lang, lex in critique.items()})
 
@@ -126,12 +129,25 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     return read_yaml_mapping(path, "rubric file (version, languages, criteria)")
 
 
+def _sets(raw: Any, where: str, langs: tuple[str, ...]) -> dict[str, Sets]:
+    """The shared lists per language (`sets: {lang: {name: 'a|b|c'}}`), each a valid alternation."""
+    raw = {} if raw is None else raw
+    _need(isinstance(raw, dict) and all(isinstance(v, dict) for v in raw.values()),
+          f"{where}: 'sets' must map a language to named lists, e.g. sets: {{en: {{nationalities: 'afghans?|...'}}}}")
+    out = {lang: {str(k): v for k, v in raw.get(lang, {}).items()} for lang in langs}
+    for lang, named in out.items():
+        for name, body in named.items():
+            _need(isinstance(body, str) and bool(body), f"{where}: set '{name}' ({lang}) must be a non-empty string")
+            _compile(body, f"{where}: set '{name}' ({lang})")
+    return out
+
+
 def _is_number(value: Any, low: float, high: float = float("inf")) -> bool:
     """A real number (not a bool) in [low, high]."""
     return isinstance(value, int | float) and not isinstance(value, bool) and low <= value <= high
 
 
-def _criterion_spec(item: Any, where: str, langs: tuple[str, ...]) -> CriterionSpec:
+def _criterion_spec(item: Any, where: str, langs: tuple[str, ...], sets: Mapping[str, Sets]) -> CriterionSpec:
     """Validate and compile one entry of `criteria`."""
     cid: Any = item.get("id") if isinstance(item, dict) else None
     _need(cid in KINDS, f"{where}: criterion {cid!r} is unknown; must be one of: "
@@ -146,7 +162,7 @@ def _criterion_spec(item: Any, where: str, langs: tuple[str, ...]) -> CriterionS
                          float(weight), item["reference"],
                          _templates(item.get("explanation"), owner, kind.templates),
                          _params(item.get("params"), owner, kind.params),
-                         _lexicons(item.get("lexicon"), owner, langs, kind.groups)
+                         _lexicons(item.get("lexicon"), owner, langs, kind.groups, sets)
                          if kind.groups else {})
 
 
@@ -174,8 +190,8 @@ def _params(raw: Any, owner: str, required: tuple[str, ...]) -> dict[str, float]
     return {k: float(raw[k]) for k in required}
 
 
-def _lexicons(raw: Any, owner: str, langs: tuple[str, ...],
-              groups: tuple[str, ...]) -> dict[str, Lexicon]:
+def _lexicons(raw: Any, owner: str, langs: tuple[str, ...], groups: tuple[str, ...],
+              sets: Mapping[str, Sets]) -> dict[str, Lexicon]:
     """One lexicon per language, each with every required group."""
     raw = raw if isinstance(raw, dict) else {}
     out: dict[str, Lexicon] = {}
@@ -187,16 +203,17 @@ def _lexicons(raw: Any, owner: str, langs: tuple[str, ...],
             _need(isinstance(lex.get(group), list) and bool(lex[group]),
                   f"{owner}: lexicon '{lang}' lacks a non-empty '{group}' list; needs: "
                   + ", ".join(groups))
-        out[lang] = {g: _group(lex[g], f"{owner}, {lang} {g}", g) for g in groups}
+        out[lang] = {g: _group(lex[g], f"{owner}, {lang} {g}", g, sets.get(lang, {})) for g in groups}
     return out
 
 
-def _group(entries: list[Any], owner: str, name: str) -> tuple[Term, ...]:
+def _group(entries: list[Any], owner: str, name: str, sets: Sets) -> tuple[Term, ...]:
     """Compile a group: bare patterns into one alternation, {id, pattern, suggestion} each."""
     if all(isinstance(e, str) for e in entries):
-        for e in entries:
+        bare = [_expand(e, sets, owner) for e in entries]
+        for e in bare:
             _compile(e, owner)
-        return (Term(name, _compile("|".join(f"(?:{e})" for e in entries), owner)),)
+        return (Term(name, _compile("|".join(f"(?:{e})" for e in bare), owner)),)
     terms = []
     for e in entries:
         _need(isinstance(e, dict) and isinstance(e.get("id"), str)
@@ -204,10 +221,20 @@ def _group(entries: list[Any], owner: str, name: str) -> tuple[Term, ...]:
               f"{owner}: each entry needs 'id' and 'pattern' (and 'suggestion')")
         sugg, lemmas = e.get("suggestion") or [], e.get("lemmas") or []
         _need(isinstance(lemmas, list), f"{owner} '{e['id']}': 'lemmas' must be a list of words")
-        terms.append(Term(e["id"], _compile(e["pattern"], f"{owner} '{e['id']}'"),
+        terms.append(Term(e["id"], _compile(_expand(e["pattern"], sets, owner), f"{owner} '{e['id']}'"),
                           tuple([sugg] if isinstance(sugg, str) else map(str, sugg)),
                           tuple(fold(str(w).lower()) for w in lemmas), str(e.get("pos") or "")))
     return tuple(terms)
+
+
+def _expand(pattern: str, sets: Sets, owner: str) -> str:
+    """The pattern with each <<name>> replaced by that shared list, as one group."""
+    def body(m: re.Match[str]) -> str:
+        _need(m.group(1) in sets, f"{owner}: pattern names the set <<{m.group(1)}>>, which 'sets' does not "
+              "define for this language; defined: " + (", ".join(sets) or "none"))
+        return f"(?:{sets[m.group(1)]})"
+
+    return SET_REF.sub(body, pattern)
 
 
 def _compile(pattern: str, owner: str) -> re.Pattern[str]:

@@ -268,6 +268,10 @@ def test_a_speaker_named_by_nationality_and_trade_or_origin_or_telling_their_jou
 @pytest.mark.parametrize("cid, text, lang, flagged", [
     ("status_mention", "Detenido un marroquí por robar en un supermercado de Ceuta.", "es", True),  # 2.2: an age
     ("status_mention", "Un Marocain a été interpellé pour vol à Nice.", "fr", True),
+    # one nationality list per language (`sets`), so those added for migrants' voices count here too
+    ("status_mention", "A Filipino man was arrested for theft in Leeds.", "en", True),
+    ("status_mention", "Un Philippin a été interpellé pour vol à Nice.", "fr", True),
+    ("status_mention", "Detenido un hombre nicaragüense por robar en Madrid.", "es", True),
     ("terminology", "The columnist wants every illegal deported before Christmas.", "en", True),  # a singular noun
     ("terminology", "Every illegal download costs the music industry money.", "en", False),
     ("terminology", "Interceptada una patera con treinta ilegales a bordo.", "es", True),  # a number word

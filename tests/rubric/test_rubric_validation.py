@@ -131,3 +131,14 @@ def test_unreadable_files(tmp_path: Path) -> None:
     bad.write_text("- just a list", encoding="utf-8")
     with pytest.raises(ConfigError, match="must be a mapping"):
         load_rubric(bad)
+
+
+def test_a_pattern_naming_a_set_the_file_lacks_is_refused(tmp_path: Path, raw_rubric: dict[str, Any]) -> None:
+    data = copy.deepcopy(raw_rubric)
+    del data["sets"]["es"]["nacionalidades"]
+    with pytest.raises(ConfigError, match=r"<<nacionalidades>>, which 'sets' does not define"):
+        load_rubric(write(tmp_path, data))
+    data = copy.deepcopy(raw_rubric)
+    data["sets"]["en"]["nationalities"] = "afghans?|(unclosed"
+    with pytest.raises(ConfigError, match=r"set 'nationalities' \(en\).*invalid regex"):
+        load_rubric(write(tmp_path, data))
