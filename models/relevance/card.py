@@ -44,8 +44,7 @@ def model_card(meta: dict[str, Any]) -> str:
         "- In the default cascade the head reads only items with a lexicon hit or one of the lexicon's cues:",
         "  an implicit reference with neither is never read (README, Migration relevance).",
         "- Political and foreign-affairs statements that reach the head through a cue (a country, 'benefits',",
-        "  'claims') are often passed: 1.2.0 was trained on 283 passages in that register (ids `*-r*`)",
-        "  (of LIAR's 176 such statements 1.1.0 passed 150, 1.2.0 98; README, Migration relevance). Measure with",
+        "  'claims') are often passed (figures per head version: README, Migration relevance). Measure with",
         "  `xenowatch eval-relevance --liar DIR` (LIAR's statements, the immigration subject as the label) and",
         "  `--data models/relevance/data/politics.jsonl`, against the lexicon alone in the same table.",
     ]
