@@ -107,7 +107,9 @@ _REPORT: Mapping[str, tuple[str, ...]] = {
     "equal": (
         "like everyone", "as everyone", "like any other", "the same rules", "the same as",
         "comme tout le monde", "comme les autres", "comme tous", "comme les", "como cualquier",
-        "como los demas", "igual que", "como el resto"),
+        "como los demas", "igual que", "como el resto",
+        # paid by the legal floor or the collective agreement: a fact about pay, not a complaint
+        "minimum wage", "legal minimum", "salaire minimum", "salario minimo"),
     # Read only in a sentence without negation: "they pay taxes" reports, "they pay no taxes" claims.
     "contribution": (
         "keep", "running", "contribut", "pay tax", "paid tax", "pay their tax", "support", "sustain",

@@ -21,7 +21,7 @@ _LEGACY_SPLITS = {"calib": "dev", "holdout": "test"}
 # evaluated with `--set FILE`: NEWS_DEV_SET (split dev) guided the cue work; the held-out batches (split
 # test) were written before any result on them was seen and reported once (README, issue 15).
 NEWS_DEV_SET = BENCH_DIR / "matching_news_dev.jsonl"
-HELDOUT_SETS = (BENCH_DIR / "matching_heldout2.jsonl", BENCH_DIR / "matching_heldout3.jsonl")
+HELDOUT_SETS = tuple(BENCH_DIR / f"matching_heldout{n}.jsonl" for n in (2, 3, 4, 5))
 CHECKWORTHY_SET = BENCH_DIR / "checkworthy.jsonl"
 SAMPLE_FACTCHECKS = BENCH_DIR / "factchecks_sample.jsonld"
 # English fact-checks against EN/FR/ES paraphrases and same-topic sentences that claim nothing.

@@ -61,7 +61,10 @@ _FRAMES: Mapping[str, tuple[str, ...]] = {
         "economic migrant", "better life", "better income", "well-paid", "better-paid", "bogus",
         "fake refugee", "so-called", "real refugee", "fleeing", "flee", "migrants economiques",
         "faux refugi", "pretendu", "soi-disant", "gagner", "fuient", "fuir", "migrantes economicos",
-        "motivos economicos", "falsos refugiados", "supuestos", "ganar dinero", "huye", "huir"),
+        "motivos economicos", "falsos refugiados", "supuestos", "ganar dinero", "huye", "huir",
+        # coming to find work ("que buscan trabajo", "looking for work")
+        "looking for work", "looking for a job", "better job", "chercher du travail", "cherchent du travail",
+        "chercher un emploi", "buscan trabajo", "buscar trabajo", "busca de trabajo", "buscan empleo"),
     "invasion": (
         "invasion", "invad", "flood", "overrun", "swamp", "horde", "taking over", "replac", "submerg",
         "pouring in", "influx", "envahi", "deferl", "remplac", "vague", "afflux", "avalancha", "oleada",
@@ -126,9 +129,12 @@ def stem_pattern(entries: tuple[str, ...]) -> re.Pattern[str]:
 
 
 _FRAME_PATTERNS = {name: stem_pattern(tuple(fold(e) for e in entries)) for name, entries in _FRAMES.items()}
+# Phrases whose words would raise a wrong frame: development aid is no welfare benefit.
+_NOT_FRAMES = re.compile(r"\b(?:development aid|foreign aid|aide au developpement|aide publique au developpement"
+                         r"|ayuda al desarrollo|ayuda oficial al desarrollo)\b")
 
 
 def frames_of(text: str) -> frozenset[str]:
     """The frames a text is about (folded stems of any of the three languages)."""
-    folded = fold(text)
+    folded = _NOT_FRAMES.sub(" ", fold(text))
     return frozenset(name for name, pattern in _FRAME_PATTERNS.items() if pattern.search(folded))

@@ -15,6 +15,7 @@ from pipeline.core.text import fold, sentence_spans
 from pipeline.misinfo.claimscore import SCALE, claim_view, linked_myths, offset, sentence_view
 from pipeline.misinfo.frames import frames_of
 from pipeline.misinfo.library import LANGUAGES, RATINGS, Claim, ClaimLibrary, default_claims_path, load_claims
+from pipeline.misinfo.speech import reported_claim
 
 __all__ = ["LANGUAGES", "RATINGS", "Claim", "ClaimLibrary", "ClaimMatcher", "default_claims_path", "load_claims",
            "match_articles"]
@@ -95,8 +96,8 @@ _NOT_NEGATION = re.compile(r"\b(?:not|non|no) (accompagn\w*|acompanad\w*|only|se
 
 
 def _stem(word: str) -> str:
-    """Crude stem of a folded word: plural s dropped, first five letters."""
-    return word.rstrip("s")[:5]
+    """Crude stem of a folded word: plural s (or the es of "taxes") dropped, first five letters."""
+    return (word[:-2] if word.endswith("xes") else word.rstrip("s"))[:5]
 
 
 def _is_content(word: str) -> bool:
@@ -118,7 +119,7 @@ def negated_stems(text: str) -> frozenset[str]:
         words = re.findall(r"[^\W\d_]+", clause)
         for i, word in enumerate(words):
             if word in _NEGATORS:
-                out.update(_stem(w) for w in words[i + 1:i + 1 + _SCOPE] if _is_content(w))
+                out.update(_stem(w) for w in words[i + 1:i + 1 + _SCOPE] if _is_content(w) and w not in _NEGATORS)
     return frozenset(out)
 
 
@@ -209,13 +210,20 @@ class ClaimMatcher:
         best: dict[tuple[int, int], tuple[float, _Candidate]] = {}
         if candidates:
             sentences = [texts[c.text_index][c.start:c.end] for c in candidates]
-            # A sentence repeated in the batch (wire copy, a re-polled article) is embedded and scored once.
-            unique = {sentence: row for row, sentence in enumerate(dict.fromkeys(sentences))}
-            cosine = self.encoder.encode(list(unique)) @ self._vectors.T
+            # A sentence repeated in the batch (wire copy, a re-polled article) is embedded and scored once;
+            # a reported claim is embedded alone as well (speech.py), in the same batch.
+            clauses = {sentence: reported_claim(sentence) for sentence in dict.fromkeys(sentences)}
+            embedded = list(dict.fromkeys([*clauses, *(c for c in clauses.values() if c)]))
+            row = {text: i for i, text in enumerate(embedded)}
+            cosine = self.encoder.encode(embedded) @ self._vectors.T
             scored: dict[str, list[tuple[float, int]]] = {}
             for cand, sentence in zip(candidates, sentences, strict=True):
                 if sentence not in scored:
-                    scored[sentence] = self._sentence_scores(cand.claims, sentence, cosine[unique[sentence]])
+                    views = [(sentence, cosine[row[sentence]])]
+                    clause = clauses[sentence]
+                    if clause:
+                        views.append((clause, cosine[row[clause]]))
+                    scored[sentence] = self._sentence_scores(cand.claims, sentence, views)
                 for score, claim_index in scored[sentence]:
                     if score > best.get((cand.text_index, claim_index), (-1.0, cand))[0]:
                         best[(cand.text_index, claim_index)] = (score, cand)
@@ -248,18 +256,21 @@ class ClaimMatcher:
                      if gate.search(folded) or (self.claims[i].kind == "myth" and frames & self._views[i].frames))
 
     def _sentence_scores(self, claims: tuple[int, ...], sentence: str,
-                         cosine: np.ndarray) -> list[tuple[float, int]]:
-        """Score one sentence against its gated claims: its best myth and fact-checks over their thresholds."""
+                         views: list[tuple[str, np.ndarray]]) -> list[tuple[float, int]]:
+        """Score one sentence against its gated claims: its best myth and fact-checks over their thresholds.
+        `views`: the sentence and, if it reports speech, its reported clause, each with its cosines."""
         view = sentence_view(sentence)
         penalty = SOURCED_PENALTY if is_sourced_figure(sentence) else 0.0
         offsets = {ci: offset(view, self._views[ci]) - penalty for ci in claims}
         # The overlap term is at most 1 - COSINE_WEIGHT, so a claim whose best cosine (its phrasings and
         # those it borrows) is below this cannot reach its threshold: skipping it changes no result.
+        cosine = np.maximum.reduce([cos for _, cos in views])
         reachable = [ci for ci in claims if cosine[self._reach[ci]].max() * COSINE_WEIGHT
                      >= self._floor(ci) * SCALE - offsets[ci] - (1.0 - COSINE_WEIGHT)]
         if not reachable:
             return []
-        stems, negated = content_stems(sentence), negated_stems(sentence)
+        negated = negated_stems(sentence)
+        stemmed = [(content_stems(text), cos) for text, cos in views]
         gated = set(claims)
         similarity: dict[int, float] = {}
 
@@ -267,7 +278,7 @@ class ClaimMatcher:
             """The claim's similarity to the sentence (0 when gated out or denied), memoised."""
             if ci not in similarity:
                 similarity[ci] = (0.0 if ci not in gated or self._denies(negated, ci)
-                                  else self._score(stems, negated, cosine, ci))
+                                  else max(self._score(stems, negated, cos, ci) for stems, cos in stemmed))
             return similarity[ci]
 
         scores = [(self._decision(ci, similar, offsets[ci]), ci) for ci in reachable]
