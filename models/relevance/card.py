@@ -43,6 +43,8 @@ def model_card(meta: dict[str, Any]) -> str:
         "- DE and IT have few training passages; their figures rest on 20 test passages each.",
         "- In the default cascade the head reads only items with a lexicon hit or one of the lexicon's cues:",
         "  an implicit reference with neither is never read (README, Migration relevance).",
+        "- From lexicon 2.3 the cascade scores look-alikes 0 without asking the head: an item that names the",
+        "  migration of animals, data or cells and no migrant (`lookalikes` in the lexicon).",
         "- Political and foreign-affairs statements that reach the head through a cue (a country, 'benefits',",
         "  'claims') are often passed (figures per head version: README, Migration relevance). Measure with",
         "  `xenowatch eval-relevance --liar DIR` (LIAR's statements, the immigration subject as the label) and",

@@ -39,6 +39,8 @@ class Lexicon:
     lemmas: dict[str, dict[str, float]]
     cues: dict[str, re.Pattern[str]] = field(default_factory=dict)
     sure: float = 1.0
+    lookalikes: dict[str, re.Pattern[str]] = field(default_factory=dict)
+    generic: re.Pattern[str] = re.compile("(?!)")
     memo: dict[str, dict[str, str | None]] = field(default_factory=dict, compare=False, repr=False)
     any_term: dict[str, re.Pattern[str]] = field(default_factory=dict, compare=False, repr=False)
     any_cues: dict[str, re.Pattern[str]] = field(default_factory=dict, compare=False, repr=False)
@@ -87,6 +89,9 @@ def load_lexicon(path: Path | None = None) -> Lexicon:
         cues = {lang: re.compile(r"\b(?:" + "|".join(f"(?:{p})" for p in entries) + ")")
                 for lang, entries in (data.get("cues") or {}).items() if entries}
         sure = float(data.get("sure", 1.0))
+        lookalikes = {lang: re.compile(r"(?<!\w)(?:" + "|".join(f"(?:{p})" for p in entries) + r")(?!\w)")
+                      for lang, entries in (data.get("lookalikes") or {}).items() if entries}
+        generic = re.compile(r"(?:" + str(data.get("generic") or "(?!)") + r")\Z")
     except (KeyError, TypeError, AttributeError, ValueError, re.error) as exc:
         raise ConfigError(f"relevance lexicon {path} is invalid: {exc}") from exc
     unknown = set(lemmas) - set(LEMMA_LANGUAGES)
@@ -95,7 +100,7 @@ def load_lexicon(path: Path | None = None) -> Lexicon:
                           f"{', '.join(sorted(unknown))}; use one of: {', '.join(LEMMA_LANGUAGES)}")
     terms.setdefault("all", ())
     return Lexicon(version=str(data.get("version", "unversioned")), scale=float(data.get("scale", 1.4)),
-                   terms=terms, lemmas=lemmas, cues=cues, sure=sure)
+                   terms=terms, lemmas=lemmas, cues=cues, sure=sure, lookalikes=lookalikes, generic=generic)
 
 
 @lru_cache(maxsize=len(LEMMA_LANGUAGES))
@@ -190,12 +195,30 @@ def uncertain(title: str, text: str, lang: str | None, score: float, lexicon: Le
     return score < lexicon.sure and (score > 0.0 or lexicon.has_cue(title, lang) or lexicon.has_cue(text, lang))
 
 
+def lookalike(title: str, text: str, lang: str | None, lexicon: Lexicon) -> bool:
+    """Whether an item speaks of the migration of animals, data or cells and names no migrant (see the
+    lexicon's `lookalikes`): its lexicon hits are all generic words such as "migration"."""
+    patterns = [lexicon.lookalikes[lang]] if lang in lexicon.lookalikes else list(lexicon.lookalikes.values())
+    bodies = [fold(body) for body in (title, text) if body]
+    if not any(p.search(body) for p in patterns for body in bodies):
+        return False
+    keys = (key for body in (title, text) if body for _, _, key in _keyed_hits(body, lang, lexicon))
+    return all(lexicon.generic.match(fold(key)) for key in keys)
+
+
 def cascade(docs: Sequence[tuple[str, str, str | None]], lexical: Sequence[float], lexicon: Lexicon,
-            model: RelevanceModel) -> list[float]:
-    """The lexicon score where the lexicon is sure, the calibrated combined score where it is not."""
+            model: RelevanceModel | None = None) -> list[float]:
+    """The lexicon score where the lexicon is sure, the calibrated combined score where it is not (without a
+    model, the lexicon score), and 0 for look-alikes: the head is never asked about them."""
     out = [float(s) for s in lexical]
-    ask = [i for i, (title, text, lang) in enumerate(docs) if uncertain(title, text, lang, out[i], lexicon)]
-    if ask:
+    # Only items that could pass are checked: the rest score 0 without a cue and stay out anyway.
+    unsure = [model is not None and uncertain(title, text, lang, out[i], lexicon)
+              for i, (title, text, lang) in enumerate(docs)]
+    for i, (title, text, lang) in enumerate(docs):
+        if (out[i] > 0 or unsure[i]) and lookalike(title, text, lang, lexicon):
+            out[i], unsure[i] = 0.0, False
+    ask = [i for i, flag in enumerate(unsure) if flag]
+    if ask and model is not None:
         combined = model.predict([docs[i][:2] for i in ask], [out[i] for i in ask])
         for i, score in zip(ask, combined, strict=True):
             out[i] = float(score)
@@ -207,6 +230,5 @@ def score_batch(articles: Sequence[Article], lexicon: Lexicon | None = None,
     """Set `relevance` on each article: the lexicon score, or with a model the cascade's score."""
     lexicon = lexicon or load_lexicon()
     lexical = [relevance_score(a.title, a.text, a.lang, lexicon) for a in articles]
-    if model is not None and articles:
-        lexical = cascade([(a.title, a.text, a.lang) for a in articles], lexical, lexicon, model)
+    lexical = cascade([(a.title, a.text, a.lang) for a in articles], lexical, lexicon, model)
     return [a.evolve(relevance=score) for a, score in zip(articles, lexical, strict=True)]

@@ -128,12 +128,14 @@ def evaluate(passages: Sequence[Passage], scores: np.ndarray, lexical: np.ndarra
 
 
 def score_passages(model: RelevanceModel, passages: Sequence[Passage]) -> tuple[np.ndarray, np.ndarray]:
-    """The cascade's scores (what classify stores) and the lexicon-only scores of labelled passages."""
+    """The cascade's scores (what classify stores) and the lexicon-only ones (what it stores without the head:
+    the lexicon score, 0 for look-alikes) of labelled passages."""
     from models.relevance.lexicon import cascade, load_lexicon
 
-    lexical = lexical_scores(passages)
+    lexical = lexical_scores(passages).tolist()
     docs = [("", p.text, p.lang) for p in passages]
-    return np.array(cascade(docs, lexical.tolist(), load_lexicon(), model)), lexical
+    return (np.array(cascade(docs, lexical, load_lexicon(), model)),
+            np.array(cascade(docs, lexical, load_lexicon()), dtype=np.float64))
 
 
 def format_table(result: dict[str, Any]) -> str:

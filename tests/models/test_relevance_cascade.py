@@ -99,8 +99,11 @@ def test_the_default_classifier_passes_implicit_migration_and_keeps_look_alikes_
 
 # Head 1.2.0 measured test 0.795 / 0.890 (1.1.0: 0.808 / 0.890), hard:test 0.739 / 1.000 (0.810 / 1.000) and
 # politics 0.745 / 0.717 (0.582 / 0.736): political and foreign news is the weakness the politics floor guards.
-@pytest.mark.parametrize("split, min_precision, min_recall", [("test.jsonl", 0.78, 0.88), ("hard:test", 0.70, 0.94),
-                                                            ("dev.jsonl", 0.90, 0.80), ("politics.jsonl", 0.70, 0.70)])
+# With lexicon 2.3's look-alikes: test 0.819 / 0.890, dev 0.969 / 0.927, lookalikes.jsonl 1.000 / 1.000 (0.429
+# / 1.000 without them: every animal or data migration passed).
+@pytest.mark.parametrize("split, min_precision, min_recall", [("test.jsonl", 0.80, 0.88), ("hard:test", 0.70, 0.94),
+                                                            ("dev.jsonl", 0.95, 0.90), ("politics.jsonl", 0.70, 0.70),
+                                                            ("lookalikes.jsonl", 0.90, 0.90)])
 def test_default_gate_quality_on_held_out_passages(model: Any, tmp_path: Path, split: str,
                                                    min_precision: float, min_recall: float) -> None:
     path = DATA_DIR / split
@@ -119,3 +122,39 @@ def test_lexicon_only_is_still_a_setting(classifier: Any) -> None:
     text = "Los menores no acompañados duermen en el suelo del centro de acogida de Ceuta."
     (out,) = classify_batch([Article(url="a", outlet="o", lang="es", text=text)], lexicon_only, gate=0.1)
     assert out.hate is None and out.relevance == 0.0
+
+
+class _Spy:
+    """A relevance model that records what it is asked about and scores everything 1.0."""
+
+    def __init__(self) -> None:
+        self.asked: list[tuple[str, str]] = []
+
+    def predict(self, docs: list[tuple[str, str]], lexical: list[float]) -> np.ndarray:
+        """1.0 for every item, remembering the items."""
+        self.asked.extend(docs)
+        return np.ones(len(docs))
+
+
+@pytest.mark.parametrize("text, lang", [
+    ("Thousands of geese stop on the estuary during their autumn migration.", "en"),
+    ("La migration des données vers le nouveau logiciel a bloqué la mairie.", "fr"),
+    ("Las cigüeñas vuelven de África y anidan de nuevo en los campanarios.", "es"),  # a cue, no term
+    ("Die Datenmigration der Stadtverwaltung dauert länger als geplant.", "de"),
+])
+def test_look_alikes_score_0_and_never_reach_the_head(text: str, lang: str) -> None:
+    spy, lexicon = _Spy(), load_lexicon()
+    docs = [("", text, lang)]
+    assert cascade(docs, [relevance_score("", text, lang, lexicon)], lexicon, spy) == [0.0]  # type: ignore[arg-type]
+    assert spy.asked == []
+
+
+@pytest.mark.parametrize("text, lang", [
+    ("A migrant worker on the salmon farm said he had not been paid for months.", "en"),
+    ("Des exilés dorment près des étangs où nichent les oies sauvages.", "fr"),
+    ("Según los datos de Interior, la migración irregular hacia Canarias se ha duplicado.", "es"),
+])
+def test_an_item_that_names_migrants_is_no_look_alike(text: str, lang: str) -> None:
+    lexicon = load_lexicon()
+    lexical = relevance_score("", text, lang, lexicon)
+    assert cascade([("", text, lang)], [lexical], lexicon) == [lexical] and lexical > 0
