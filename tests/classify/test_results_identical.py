@@ -3,7 +3,8 @@ of the `bench e2e` corpus) against tests/resources/classify_golden.jsonl, writte
 benchmarks.golden` with the code before the throughput work (issue 16) and the models it ships. Re-recorded when a
 shipped model changes, after checking that only that model's fields moved (relevance head 1.2.0: the relevance of
 the 69 items the cascade asks the head about, no gate decision, nothing else; the matcher reading reported
-speech: the misinformation field of three sample items, two new matches and one higher score)."""
+speech: the misinformation field of three sample items, two new matches and one higher score; relevance lexicon 2.3:
+the relevance of two French sample items that name a detention centre or a camp, both already far above the gate)."""
 
 from __future__ import annotations
 

@@ -66,6 +66,9 @@ def _salad(n: int, seed: int = 7) -> list[tuple[str, str, str]]:
     ("Su hermano llegó desde Kabul hace dos años.", "es"),
     ("Las jornaleras de la fresa cobran por debajo del convenio.", "es"),
     ("Er wartet seit einem Jahr auf die Kenntnisprüfung.", "de"),
+    # lexicon 2.3 (French round g): camps and sheltering, classes for newly arrived pupils
+    ("La mairie a ouvert un gymnase pour la mise à l'abri des familles du campement.", "fr"),
+    ("Les élèves allophones suivent des cours de français renforcés.", "fr"),
 ])
 def test_implicit_references_are_left_to_the_embedding(text: str, lang: str) -> None:
     lexicon = load_lexicon()
@@ -99,8 +102,8 @@ def test_the_default_classifier_passes_implicit_migration_and_keeps_look_alikes_
 
 # Head 1.2.0 measured test 0.795 / 0.890 (1.1.0: 0.808 / 0.890), hard:test 0.739 / 1.000 (0.810 / 1.000) and
 # politics 0.745 / 0.717 (0.582 / 0.736): political and foreign news is the weakness the politics floor guards.
-# With lexicon 2.3's look-alikes: test 0.819 / 0.890, dev 0.969 / 0.927, lookalikes.jsonl 1.000 / 1.000 (0.429
-# / 1.000 without them: every animal or data migration passed).
+# With lexicon 2.3's look-alikes: test 0.819 / 0.890, dev 0.969 / 0.927 (0.955 / 0.938 with the French round g
+# and its cues), lookalikes.jsonl 1.000 / 1.000 (0.429 / 1.000 without them: every animal or data migration passed).
 @pytest.mark.parametrize("split, min_precision, min_recall", [("test.jsonl", 0.80, 0.88), ("hard:test", 0.70, 0.94),
                                                             ("dev.jsonl", 0.95, 0.90), ("politics.jsonl", 0.70, 0.70),
                                                             ("lookalikes.jsonl", 0.90, 0.90)])
