@@ -83,7 +83,8 @@ def children(toks: tuple[Token, ...], i: int) -> list[Token]:
 
 
 def linked(toks: tuple[Token, ...], i: int) -> list[Token]:
-    """The words a metaphor is said of: a verb's subjects (a passive verb's 'by'/'with' complements); a noun's
+    """The words a metaphor is said of: a verb's subjects (a passive verb's 'by'/'with' complements; a verb
+    joined to another by 'and' without its own subject, the other's); a noun's
     head when it modifies one ('flood waters'), its 'of'/'de' complements and its compound modifiers ('migrant
     wave')."""
     tok = toks[i]
@@ -92,7 +93,10 @@ def linked(toks: tuple[Token, ...], i: int) -> list[Token]:
         if any(c.dep == "nsubjpass" for c in kids):  # 'the camp was flooded (with X / by X)': X, not the camp
             return [g for c in kids if c.dep == "agent" or (c.dep == "prep" and c.lemma == "with")
                     for g in children(toks, c.i) if g.dep == "pobj"]
-        return [c for c in kids if c.dep.startswith("nsubj")]
+        subjects = [c for c in kids if c.dep.startswith("nsubj")]
+        if not subjects and tok.dep == "conj" and 0 <= tok.head < len(toks) and tok.head != i:
+            return linked(toks, tok.head)  # 'the river burst its banks and flooded the camp': the river
+        return subjects
     out = [toks[tok.head]] if tok.dep == "compound" and 0 <= tok.head < len(toks) else []
     for c in children(toks, i):
         if c.dep in ("compound", "nmod", "amod"):

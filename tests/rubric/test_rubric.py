@@ -50,7 +50,7 @@ def score(rubric: Rubric, text: str, cid: str, lang: str | None = None,
 # ---- loading --------------------------------------------------------------------------------
 
 def test_bundled_rubric_loads(rubric: Rubric) -> None:
-    assert rubric.version == "ilo-rubric-2.3"
+    assert rubric.version == "ilo-rubric-2.4"
     assert rubric.languages == ("en", "fr", "es")
     assert [c.id for c in rubric.criteria] == list(KINDS)
     assert all(c.weight >= 0 and c.reference for c in rubric.criteria)

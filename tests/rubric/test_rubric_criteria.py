@@ -29,7 +29,7 @@ def crit(rubric: Rubric, cid: str, text: str, lang: str = "en", title: str = "",
 
 
 def test_every_criterion_has_title_description_and_reference(rubric: Rubric) -> None:
-    assert rubric.version == "ilo-rubric-2.3"
+    assert rubric.version == "ilo-rubric-2.4"
     assert {c.id for c in rubric.criteria} >= {"status_mention", "facts_context", "labour_angle", "gender_angle",
                                                "identity_protection", "headline_body"}
     assert all(c.title and c.description and c.reference for c in rubric.criteria)
@@ -229,6 +229,9 @@ def test_a_boat_skipper_is_a_relevant_mention(rubric: Rubric) -> None:
     ("A wave of heat hit the migrant camp.", "en", False),
     ("Una avalancha de subsaharianos intentó saltar la valla.", "es", True),  # people named by region
     ("El diputado alertó de una invasión de menas en Ceuta.", "es", True),
+    # 2.4: a verb joined by 'and' without its own subject is said of the first verb's subject
+    ("The storm hit the coast and flooded the migrant camp overnight.", "en", False),
+    ("Migrants crossed the border and flooded the town, the leaflet claimed.", "en", True),
 ])
 def test_quoted_metaphors_human_tides_heat_waves_and_passive_floods(rubric: Rubric, text: str, lang: str,
                                                                      flagged: bool) -> None:

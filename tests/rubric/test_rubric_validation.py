@@ -39,7 +39,7 @@ def broken(raw: dict[str, Any], cid: str, **changes: Any) -> dict[str, Any]:
 
 
 def test_copy_of_bundled_rubric_loads(tmp_path: Path, raw_rubric: dict[str, Any]) -> None:
-    assert load_rubric(write(tmp_path, raw_rubric)).version == "ilo-rubric-2.3"
+    assert load_rubric(write(tmp_path, raw_rubric)).version == "ilo-rubric-2.4"
 
 
 def test_unknown_criterion(tmp_path: Path, raw_rubric: dict[str, Any]) -> None:
