@@ -210,20 +210,11 @@ class ClaimMatcher:
         best: dict[tuple[int, int], tuple[float, _Candidate]] = {}
         if candidates:
             sentences = [texts[c.text_index][c.start:c.end] for c in candidates]
-            # A sentence repeated in the batch (wire copy, a re-polled article) is embedded and scored once;
-            # a reported claim is embedded alone as well (speech.py), in the same batch.
-            clauses = {sentence: reported_claim(sentence) for sentence in dict.fromkeys(sentences)}
-            embedded = list(dict.fromkeys([*clauses, *(c for c in clauses.values() if c)]))
-            row = {text: i for i, text in enumerate(embedded)}
-            cosine = self.encoder.encode(embedded) @ self._vectors.T
+            views = self._embedded_views(sentences)
             scored: dict[str, list[tuple[float, int]]] = {}
             for cand, sentence in zip(candidates, sentences, strict=True):
                 if sentence not in scored:
-                    views = [(sentence, cosine[row[sentence]])]
-                    clause = clauses[sentence]
-                    if clause:
-                        views.append((clause, cosine[row[clause]]))
-                    scored[sentence] = self._sentence_scores(cand.claims, sentence, views)
+                    scored[sentence] = self._sentence_scores(cand.claims, sentence, views[sentence])
                 for score, claim_index in scored[sentence]:
                     if score > best.get((cand.text_index, claim_index), (-1.0, cand))[0]:
                         best[(cand.text_index, claim_index)] = (score, cand)
@@ -232,6 +223,16 @@ class ClaimMatcher:
             found[text_index].append((score, claim_index, cand))
         return [self._emit(text, langs[i] if langs else None, found[i])
                 for i, text in enumerate(texts)]
+
+    def _embedded_views(self, sentences: Sequence[str]) -> dict[str, list[tuple[str, np.ndarray]]]:
+        """Each distinct sentence with its cosines to every phrasing, plus its reported clause (speech.py) with
+        theirs when it attributes the claim to a speaker; all embedded in one batch."""
+        # A sentence repeated in the batch (wire copy, a re-polled article) is embedded and scored once.
+        clauses = {sentence: reported_claim(sentence) for sentence in dict.fromkeys(sentences)}
+        embedded = list(dict.fromkeys([*clauses, *(c for c in clauses.values() if c)]))
+        cosine = dict(zip(embedded, self.encoder.encode(embedded) @ self._vectors.T, strict=True))
+        return {sentence: [(text, cosine[text]) for text in (sentence, clause) if text]
+                for sentence, clause in clauses.items()}
 
     def _candidates(self, texts: Sequence[str]) -> list[_Candidate]:
         """Sentences that pass some claim's keyword gate and are not refutations."""

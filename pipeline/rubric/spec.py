@@ -134,11 +134,13 @@ def _sets(raw: Any, where: str, langs: tuple[str, ...]) -> dict[str, Sets]:
     raw = {} if raw is None else raw
     _need(isinstance(raw, dict) and all(isinstance(v, dict) for v in raw.values()),
           f"{where}: 'sets' must map a language to named lists, e.g. sets: {{en: {{nationalities: 'afghans?|...'}}}}")
-    out = {lang: {str(k): v for k, v in raw.get(lang, {}).items()} for lang in langs}
-    for lang, named in out.items():
+    out: dict[str, Sets] = {}
+    for lang in langs:
+        named = {str(k): v for k, v in raw.get(lang, {}).items()}
         for name, body in named.items():
             _need(isinstance(body, str) and bool(body), f"{where}: set '{name}' ({lang}) must be a non-empty string")
             _compile(body, f"{where}: set '{name}' ({lang})")
+        out[lang] = named
     return out
 
 
