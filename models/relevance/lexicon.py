@@ -199,7 +199,7 @@ def lookalike(title: str, text: str, lang: str | None, lexicon: Lexicon) -> bool
     """Whether an item speaks of the migration of animals, data or cells and names no migrant (see the
     lexicon's `lookalikes`): its lexicon hits are all generic words such as "migration"."""
     patterns = [lexicon.lookalikes[lang]] if lang in lexicon.lookalikes else list(lexicon.lookalikes.values())
-    bodies = [fold(body) for body in (title, text) if body]
+    bodies = [_deobfuscated(body) for body in (title, text) if body]  # cached: the lexicon score read them
     if not any(p.search(body) for p in patterns for body in bodies):
         return False
     keys = (key for body in (title, text) if body for _, _, key in _keyed_hits(body, lang, lexicon))
